@@ -20,6 +20,9 @@ export class PaddingError extends SimpleGoError {
 
 export function pad(message: Uint8Array, paddedLength: number): Uint8Array {
   const len = message.length;
+  if ((paddedLength | 0) !== paddedLength || paddedLength < 2) {
+    throw new PaddingError('message-too-large', 'padded size must be a whole number of bytes >= 2, got ' + paddedLength);
+  }
   if (len > MAX_PADDED_MESSAGE || len + 2 > paddedLength) {
     throw new PaddingError('message-too-large', 'message of ' + len + ' bytes does not fit padded size ' + paddedLength);
   }
