@@ -1,4 +1,5 @@
 import { SimpleGoError } from '../../hal/errors';
+import { concatBytes } from '../encoding/bytes';
 import { utf8Decode, utf8Encode } from '../encoding/utf8';
 
 /**
@@ -417,21 +418,9 @@ export function derEncode(tag: number, content: Uint8Array): Uint8Array {
   return out;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (let i = 0; i < parts.length; i++) total += parts[i].length;
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (let i = 0; i < parts.length; i++) {
-    out.set(parts[i], pos);
-    pos += parts[i].length;
-  }
-  return out;
-}
-
 /** SEQUENCE of already-encoded elements, in the order given. */
 export function derSequence(elements: Uint8Array[]): Uint8Array {
-  return derEncode(TAG_SEQUENCE, concat(elements));
+  return derEncode(TAG_SEQUENCE, concatBytes(elements));
 }
 
 /** SET OF already-encoded elements, sorted by their encodings as DER requires (X.690 §11.6). */
@@ -442,7 +431,7 @@ export function derSetOf(elements: Uint8Array[]): Uint8Array {
     while (j > 0 && compareBytes(sorted[j - 1], elements[i]) > 0) j--;
     sorted.splice(j, 0, elements[i]);
   }
-  return derEncode(TAG_SET, concat(sorted));
+  return derEncode(TAG_SET, concatBytes(sorted));
 }
 
 /** Lexicographic order of two byte strings, a shorter prefix first. */

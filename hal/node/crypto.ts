@@ -31,7 +31,7 @@ import { ED448_TORSION_SUBGROUP } from '@noble/curves/ed448.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
 import { CryptoError, KEY_SIZES } from '../crypto';
-import type { Crypto, KemEncapsulation, KemKeyPair, KeyPair } from '../crypto';
+import type { Crypto, KeyPair } from '../crypto';
 import type { Random } from '../random';
 import {
   HKDF_SHA512_MAX_LENGTH,
@@ -39,13 +39,13 @@ import {
   drawPrivateKey,
   hsalsa20,
   rejectZeroSecret,
+  sntrup761Members,
   requireGcmIv,
   requireLength,
   requireRange,
   xsalsa20Poly1305Open,
   xsalsa20Poly1305Seal,
 } from '../portable/crypto';
-import { sntrup761Decapsulate, sntrup761Encapsulate, sntrup761KeyPair } from '../portable/sntrup761';
 
 type OkpCurve = 'X25519' | 'X448' | 'Ed25519' | 'Ed448';
 
@@ -192,8 +192,23 @@ function edVerify(
   }
 }
 
+/**
+ * Runs `work` from a setImmediate callback: after pending I/O callbacks, so a key generation
+ * started while messages are arriving does not hold them up (a microtask would run before them).
+ */
+function afterPendingIo<T>(work: () => T): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    setImmediate(() => {
+      try {
+        resolve(work());
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
 export function createNodeCrypto(random: Random): Crypto {
-  const randomBytes = (n: number): Uint8Array => random.bytes(n);
 
   function x25519Public(privateKey: Uint8Array): Uint8Array {
     requireLength(privateKey, KEY_SIZES.x25519, 'X25519 private key');
@@ -213,10 +228,6 @@ export function createNodeCrypto(random: Random): Crypto {
   function ed448Public(privateKey: Uint8Array): Uint8Array {
     requireLength(privateKey, KEY_SIZES.ed448Private, 'Ed448 private key');
     return rawPublicKey(privateKeyObject('Ed448', privateKey));
-  }
-
-  function kemKeyPair(): KemKeyPair {
-    return sntrup761KeyPair(randomBytes);
   }
 
   return {
@@ -312,28 +323,6 @@ export function createNodeCrypto(random: Random): Crypto {
     xsalsa20Poly1305Seal,
     xsalsa20Poly1305Open,
 
-    sntrup761KeyPair: kemKeyPair,
-    sntrup761KeyPairAsync(): Promise<KemKeyPair> {
-      // setImmediate runs after pending I/O callbacks, so a key generation started while
-      // messages are arriving does not hold them up (a microtask would run before them).
-      return new Promise<KemKeyPair>((resolve, reject) => {
-        setImmediate(() => {
-          try {
-            resolve(kemKeyPair());
-          } catch (e) {
-            reject(e);
-          }
-        });
-      });
-    },
-    sntrup761Encapsulate(publicKey: Uint8Array): KemEncapsulation {
-      requireLength(publicKey, KEY_SIZES.sntrup761Public, 'sntrup761 public key');
-      return sntrup761Encapsulate(publicKey, randomBytes);
-    },
-    sntrup761Decapsulate(secretKey: Uint8Array, ciphertext: Uint8Array): Uint8Array {
-      requireLength(secretKey, KEY_SIZES.sntrup761Secret, 'sntrup761 secret key');
-      requireLength(ciphertext, KEY_SIZES.sntrup761Ciphertext, 'sntrup761 ciphertext');
-      return sntrup761Decapsulate(secretKey, ciphertext);
-    },
+    ...sntrup761Members(random, afterPendingIo),
   };
 }

@@ -129,8 +129,34 @@ function later<T>(work: () => T): Promise<T> {
   return Promise.resolve().then(work);
 }
 
-export function createPortableCrypto(random: Random): Crypto {
+export type KemMembers = Pick<
+  Crypto,
+  'sntrup761KeyPair' | 'sntrup761KeyPairAsync' | 'sntrup761Encapsulate' | 'sntrup761Decapsulate'
+>;
+
+/**
+ * The sntrup761 members of Crypto for every backend built on the TypeScript port (portable and
+ * node alike). `defer` decides when the asynchronous key generation runs.
+ */
+export function sntrup761Members(random: Random, defer: <T>(work: () => T) => Promise<T>): KemMembers {
   const randomBytes = (n: number): Uint8Array => random.bytes(n);
+  const keyPair = (): KemKeyPair => sntrup761KeyPair(randomBytes);
+  return {
+    sntrup761KeyPair: keyPair,
+    sntrup761KeyPairAsync: (): Promise<KemKeyPair> => defer(keyPair),
+    sntrup761Encapsulate(publicKey: Uint8Array): KemEncapsulation {
+      requireLength(publicKey, KEY_SIZES.sntrup761Public, 'sntrup761 public key');
+      return sntrup761Encapsulate(publicKey, randomBytes);
+    },
+    sntrup761Decapsulate(secretKey: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+      requireLength(secretKey, KEY_SIZES.sntrup761Secret, 'sntrup761 secret key');
+      requireLength(ciphertext, KEY_SIZES.sntrup761Ciphertext, 'sntrup761 ciphertext');
+      return sntrup761Decapsulate(secretKey, ciphertext);
+    },
+  };
+}
+
+export function createPortableCrypto(random: Random): Crypto {
 
   function x25519Public(privateKey: Uint8Array): Uint8Array {
     requireLength(privateKey, KEY_SIZES.x25519, 'X25519 private key');
@@ -150,10 +176,6 @@ export function createPortableCrypto(random: Random): Crypto {
   function ed448Public(privateKey: Uint8Array): Uint8Array {
     requireLength(privateKey, KEY_SIZES.ed448Private, 'Ed448 private key');
     return ed448.getPublicKey(privateKey);
-  }
-
-  function kemKeyPair(): KemKeyPair {
-    return sntrup761KeyPair(randomBytes);
   }
 
   return {
@@ -280,16 +302,6 @@ export function createPortableCrypto(random: Random): Crypto {
     xsalsa20Poly1305Seal,
     xsalsa20Poly1305Open,
 
-    sntrup761KeyPair: kemKeyPair,
-    sntrup761KeyPairAsync: (): Promise<KemKeyPair> => later(kemKeyPair),
-    sntrup761Encapsulate(publicKey: Uint8Array): KemEncapsulation {
-      requireLength(publicKey, KEY_SIZES.sntrup761Public, 'sntrup761 public key');
-      return sntrup761Encapsulate(publicKey, randomBytes);
-    },
-    sntrup761Decapsulate(secretKey: Uint8Array, ciphertext: Uint8Array): Uint8Array {
-      requireLength(secretKey, KEY_SIZES.sntrup761Secret, 'sntrup761 secret key');
-      requireLength(ciphertext, KEY_SIZES.sntrup761Ciphertext, 'sntrup761 ciphertext');
-      return sntrup761Decapsulate(secretKey, ciphertext);
-    },
+    ...sntrup761Members(random, later),
   };
 }

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readVectorFile } from '../vectors';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { ed448 } from '@noble/curves/ed448.js';
 import { CryptoError, KEY_SIZES } from '../../hal/crypto';
@@ -37,7 +37,7 @@ export const hx = toHex;
 /** One of the JSON files in /work/shared/vectors. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function vectors(name: string): any {
-  return JSON.parse(readFileSync(new URL('../../../shared/vectors/' + name + '.json', import.meta.url), 'utf8'));
+  return readVectorFile(name);
 }
 
 /** Finds a case by name in a vector file. */

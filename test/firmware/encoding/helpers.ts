@@ -1,34 +1,12 @@
 /** Shared by the encoding and crypto-key tests: vectors, a seeded PRNG, error assertions. */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readVectorFile, type VectorFile } from '../../vectors';
 import { DecodeError, EncodeError, type DecodeErrorCode, type EncodeErrorCode } from '../../../firmware/encoding/errors';
-import { fromHex } from '../../../firmware/encoding/bytes';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-/** /work/shared/vectors next to the repository, unless SIMPLEGO_VECTORS points elsewhere. */
-const VECTORS_DIR = process.env.SIMPLEGO_VECTORS ?? path.resolve(here, '../../../../shared/vectors');
-
-export interface VectorFile {
-  cases: Array<{ name: string; [field: string]: unknown }>;
-}
+export { VECTORS_DIR, hex, vectorCase, type VectorFile } from '../../vectors';
 
 export function loadVectors(file: string): VectorFile {
-  return JSON.parse(fs.readFileSync(path.join(VECTORS_DIR, file), 'utf8')) as VectorFile;
-}
-
-/** The case with this name; fails the test if the file lacks it. */
-export function vectorCase<T = { [field: string]: any }>(file: string, name: string): T {
-  const c = loadVectors(file).cases.find((x) => x.name === name);
-  assert.ok(c, file + ' has no case ' + name);
-  return c as unknown as T;
-}
-
-export function hex(s: string): Uint8Array {
-  const b = fromHex(s);
-  assert.ok(b, 'bad hex in test: ' + s);
-  return b;
+  return readVectorFile<VectorFile>(file);
 }
 
 /** mulberry32: small, fast and deterministic, so fuzz failures reproduce. Not for keys. */

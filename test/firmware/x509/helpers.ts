@@ -1,30 +1,9 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { fromHex } from '../../../firmware/encoding/bytes';
 import { SimpleGoError } from '../../../hal/errors';
 import { DerError } from '../../../firmware/x509/der';
 import { CertificateError } from '../../../firmware/x509/certificate';
 
-export function hex(s: string): Uint8Array {
-  const out = fromHex(s.replace(/\s+/g, ''));
-  if (out === null) throw new Error('bad hex in test: ' + s);
-  return out;
-}
-
-/** shared/vectors next to the repository, unless SIMPLEGO_VECTORS points elsewhere. */
-const VECTORS_DIR = process.env.SIMPLEGO_VECTORS ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../shared/vectors');
-
-/** A case of a vectors file by name. */
-export function vectorCase(file: string, name: string): { [k: string]: unknown } {
-  const data = JSON.parse(readFileSync(path.join(VECTORS_DIR, file), 'utf8')) as {
-    cases: Array<{ name: string; [k: string]: unknown }>;
-  };
-  const found = data.cases.find((c) => c.name === name);
-  if (found === undefined) throw new Error('vector ' + name + ' missing from ' + file);
-  return found;
-}
+export { hex, vectorCase } from '../../vectors';
 
 /** xorshift32: a deterministic generator, so a failing fuzz case can be replayed. */
 export function prng(seed: number): () => number {

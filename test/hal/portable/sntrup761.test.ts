@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CryptoError } from '../../../hal/crypto';
+import { readVectorFile } from '../../vectors';
 import {
   SNTRUP761_CIPHERTEXT_BYTES,
   SNTRUP761_PUBLIC_KEY_BYTES,
@@ -61,10 +59,7 @@ interface Kat {
   };
 }
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const KAT: Kat = JSON.parse(
-  fs.readFileSync(path.resolve(HERE, '../../../../shared/vectors/sntrup761-kat.json'), 'utf8'),
-);
+const KAT: Kat = readVectorFile<Kat>('sntrup761-kat.json');
 
 function unhex(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'hex'));
