@@ -482,7 +482,8 @@ function basicAuthProblem(s: string): number {
   return -1;
 }
 
-function asciiBytes(s: string): Uint8Array {
+/** ASCII text as bytes, for the server fields of the binary forms (also used by agent links). */
+export function asciiBytes(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
   for (let k = 0; k < s.length; k++) {
     const c = s.charCodeAt(k);
@@ -492,7 +493,8 @@ function asciiBytes(s: string): Uint8Array {
   return out;
 }
 
-function asciiText(bytes: Uint8Array, what: string): string {
+/** Printable-ASCII bytes back to text; anything else is a DecodeError naming `what`. */
+export function asciiText(bytes: Uint8Array, what: string): string {
   let s = '';
   for (let k = 0; k < bytes.length; k++) {
     const c = bytes[k];
