@@ -10,7 +10,7 @@ import { utf8Decode, utf8Encode } from './utf8';
  * Where Haskell is lenient we are strict, and say so: `short` and list counts above 255 wrap
  * silently in Haskell (the length byte is `fromIntegral`), here they are an EncodeError.
  *
- * No BigInt: Espruino has none. An int64 is read and written either as a JS number, exact only
+ * No big-integer type: Espruino lacks one. An int64 is read and written either as a JS number, exact only
  * within ±(2^53 − 1), or as `Int64Parts` for the full range.
  */
 
