@@ -15,6 +15,9 @@ import type { Random } from '../hal/random';
 import { createNodeCrypto } from '../hal/node/crypto';
 import { createPortableCrypto } from '../hal/portable/crypto';
 import { cbEncrypt } from '../firmware/crypto/box';
+import { benchAgent } from './agent-bench';
+import { fmtNumber, printTable } from './bench-table';
+import { benchZstd } from './zstd-bench';
 
 const WARMUP_MS = 100;
 const MEASURE_MS = 400;
@@ -203,7 +206,7 @@ function fmtRatio(a: number | null | undefined, b: number | null | undefined): s
   return (a / b).toFixed(2);
 }
 
-function main(): void {
+function benchCrypto(): void {
   const portable = createPortableCrypto(random);
   const node = createNodeCrypto(random);
   const header = ['operation', 'portable ops/s', 'node ops/s', 'direct node:crypto ops/s', 'node/direct', 'node/portable', 'C reference ops/s', 'node/C'];
@@ -239,6 +242,8 @@ function main(): void {
       MEASURE_MS + ' ms per measurement after ' + WARMUP_MS + ' ms warm-up',
   );
   console.log('');
+  console.log('## Crypto primitives');
+  console.log('');
   console.log(line(header));
   console.log(rule);
   for (const r of table) console.log(line(r));
@@ -252,4 +257,27 @@ function main(): void {
   );
 }
 
-main();
+function printZstd(): void {
+  const rows = benchZstd();
+  const baseline = rows[rows.length - 1];
+  printTable(
+    'zstd decompression (firmware/compression, Node)',
+    ['workload', 'in -> out bytes', 'ops/s', 'MB/s', 'time / XXH64 of the same size'],
+    rows.map((r) => [r.name, r.inputBytes + ' -> ' + r.outputBytes, fmtNumber(r.opsPerSecond), fmtNumber(r.mbPerSecond), fmtNumber(baseline.mbPerSecond / r.mbPerSecond)]),
+    'The last row, the content checksum alone over 16 KB, is the baseline measured in the same run.',
+  );
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  benchCrypto();
+  benchAgent();
+  printZstd();
+  console.log('');
+  console.log('All sections: ' + ((performance.now() - started) / 1000).toFixed(1) + ' s.');
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
