@@ -255,6 +255,7 @@ function advice(err: ErrorType): string {
  */
 export type SmpClientErrorCode =
   | 'timeout'
+  | 'connect-failed' // no connection came up in time; `cause` is the last attempt's NetError / SmpTransportError
   | 'connection-lost'
   | 'closed'
   | 'too-many-pending'
@@ -267,8 +268,11 @@ export type SmpClientErrorCode =
 
 export class SmpClientError extends SimpleGoError {
   declare readonly code: SmpClientErrorCode;
-  constructor(code: SmpClientErrorCode, message: string) {
+  /** The underlying error when there is one (e.g. the transport's, for 'connect-failed'). */
+  readonly cause: Error | null;
+  constructor(code: SmpClientErrorCode, message: string, cause: Error | null = null) {
     super(code, message);
+    this.cause = cause;
     this.name = 'SmpClientError';
   }
 }

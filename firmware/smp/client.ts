@@ -28,7 +28,7 @@ import {
   sndAuthKeySMPVersion,
   type RawTransmission,
 } from './transmission';
-import type { SmpSessionParams, SmpTransport, SmpTransportHandlers } from './transport-api';
+import { SmpTransportError, type SmpSessionParams, type SmpTransport, type SmpTransportHandlers } from './transport-api';
 
 /**
  * The SMP client for one router (smp.md §6–§9): commands with their authorization, responses
@@ -181,6 +181,25 @@ export interface SendMessageRequest {
   readonly notification: boolean;
 }
 
+/**
+ * One attempt of a command sent with sendProxyCommand: the caller makes both afresh for every
+ * attempt, because in private routing the corrId is also the nonce of a box (smp.md §10.2).
+ */
+export interface CommandAttempt {
+  /** Must not repeat any corrId in flight on this client. */
+  readonly corrId: Uint8Array;
+  readonly command: Command;
+}
+
+/** The router's answer to sendProxyCommand, as received. */
+export interface CommandAnswer {
+  readonly msg: BrokerMsg;
+  /** The corrId of the attempt that was answered. */
+  readonly corrId: Uint8Array;
+  /** The connection that carried the answer (see SmpClient.connectionId). */
+  readonly connectionId: number;
+}
+
 export interface SubscribeResult {
   /** The service ID in SOK (v16+); null for an ordinary client. */
   readonly serviceId: Uint8Array | null;
@@ -298,6 +317,8 @@ interface RequestSpec<T> {
   readonly build: (v: number) => Command;
   /** Null: a fresh random corrId per attempt. */
   readonly fixedCorrId?: Uint8Array | null;
+  /** When given, makes each attempt's corrId and command in place of fixedCorrId and build. */
+  readonly attempt?: (v: number) => CommandAttempt;
   /** Turns the answer into the result, or throws an SmpClientError. */
   readonly onResponse: (msg: BrokerMsg) => T;
   /** An ERR the command treats as a result (`retried`: this was not the first attempt); null: a failure. */
@@ -313,6 +334,7 @@ interface Request {
   readonly key: AuthPrivateKey | null;
   readonly build: (v: number) => Command;
   readonly fixedCorrId: Uint8Array | null;
+  readonly attempt: ((v: number) => CommandAttempt) | null;
   readonly onResponse: (msg: BrokerMsg) => unknown;
   readonly onError: ((error: ErrorType, retried: boolean) => { value: unknown } | null) | null;
   readonly onFailed: (() => void) | null;
@@ -374,6 +396,8 @@ export class SmpClient {
   private stateValue: SmpClientState = 'idle';
   /** Bumped whenever a connection ends or a new one starts: callbacks of older ones are ignored. */
   private generation = 0;
+  /** Why the last connection attempt failed (cleared on success), to explain commands that found no connection. */
+  private lastConnectError: Error | null = null;
   private connections = 0;
   private transport: SmpTransport | null = null;
   private params: SmpSessionParams | null = null;
@@ -720,6 +744,38 @@ export class SmpClient {
   }
 
   /**
+   * The extension point for private routing (proxy-client.ts): PRXY or PFWD, sent without
+   * authorization, answered with the router's message as it came (ERR still rejects with
+   * SmpCommandError, and the client's own failures with SmpClientError, as for every command).
+   * `attempt` is called once per attempt, so a caller whose corrId is a nonce never reuses it.
+   *
+   * Retry: as configured for every command, each attempt made anew by `attempt`. PRXY changes
+   * nothing at the router. A repeated PFWD is a new forwarded command: for a forwarded SEND that is
+   * at-least-once delivery, as for a direct SEND.
+   */
+  sendProxyCommand(type: 'PRXY' | 'PFWD', entityId: Uint8Array, attempt: (v: number) => CommandAttempt): Promise<CommandAnswer> {
+    const bad = checkId(entityId, type + ' entity ID', true);
+    if (bad !== null) return Promise.reject(bad);
+    const id = copyBytes(entityId);
+    let last: Uint8Array = EMPTY;
+    return this.call<CommandAnswer>({
+      type: type,
+      entityId: id,
+      key: null,
+      build: () => {
+        throw badRequest(type + ' is built by its attempt function');
+      },
+      attempt: (v) => {
+        const a = attempt(v);
+        last = a.corrId;
+        return a;
+      },
+      // Only the latest attempt is in flight, so the answer is always to `last`.
+      onResponse: (msg) => ({ msg: msg, corrId: last, connectionId: this.generation }),
+    });
+  }
+
+  /**
    * Closes the connection for good: every waiting command fails with 'closed', subscriptions are
    * forgotten (no events), no reconnection follows. Idempotent.
    */
@@ -744,6 +800,14 @@ export class SmpClient {
 
   get state(): SmpClientState {
     return this.stateValue;
+  }
+
+  /**
+   * Names the current connection while connected (a new number for every connection), else null.
+   * State a router keeps per connection (a proxy session, smp.md §10.1) is tied to it.
+   */
+  get connectionId(): number | null {
+    return this.transport === null ? null : this.generation;
   }
 
   /** The negotiated version while connected, else null. */
@@ -1033,6 +1097,7 @@ export class SmpClient {
       key: spec.key,
       build: spec.build,
       fixedCorrId: spec.fixedCorrId === undefined ? null : spec.fixedCorrId,
+      attempt: spec.attempt === undefined ? null : spec.attempt,
       onResponse: spec.onResponse,
       onError: spec.onError === undefined ? null : spec.onError,
       onFailed: spec.onFailed === undefined ? null : spec.onFailed,
@@ -1075,7 +1140,24 @@ export class SmpClient {
    */
   private prepare(req: Request): Uint8Array | null {
     const params = this.params as SmpSessionParams;
-    const corrId = req.fixedCorrId !== null ? req.fixedCorrId : this.random.bytes(NONCE_LENGTH);
+    let corrId: Uint8Array;
+    let made: Command | null = null;
+    if (req.attempt !== null) {
+      try {
+        const a = req.attempt(params.version);
+        corrId = a.corrId;
+        made = a.command;
+      } catch (e) {
+        this.finish(req, e instanceof SmpClientError ? e : badRequest(req.type + ' cannot be sent: ' + errorMessage(e)), undefined);
+        return null;
+      }
+      if (made.type !== req.type) {
+        this.finish(req, badRequest(req.type + ': the attempt made a ' + made.type + ' command'), undefined);
+        return null;
+      }
+    } else {
+      corrId = req.fixedCorrId !== null ? req.fixedCorrId : this.random.bytes(NONCE_LENGTH);
+    }
     const corrHex = toHex(corrId);
     if (this.inFlight[corrHex] !== undefined) {
       this.finish(req, badRequest(req.type + ': its corrId is already in use by a command in flight'), undefined);
@@ -1084,7 +1166,7 @@ export class SmpClient {
     let bytes: Uint8Array;
     try {
       const v = params.version;
-      const command = encodeCommand(v, req.build(v));
+      const command = encodeCommand(v, made !== null ? made : req.build(v));
       const authorization = this.authorize(params, req.key, corrId, req.entityId, command);
       bytes = encodeTransmission(params, { authorization: authorization, corrId: corrId, entityId: req.entityId, command: command });
     } catch (e) {
@@ -1152,7 +1234,14 @@ export class SmpClient {
       const i = this.outbox.indexOf(req);
       if (i >= 0) this.outbox.splice(i, 1);
       this.counters.timeouts++;
-      this.finish(req, new SmpClientError('timeout', req.type + ': no working connection to the router within ' + req.timeoutMs + ' ms'), undefined);
+      const why = this.lastConnectError;
+      this.finish(
+        req,
+        why !== null
+          ? new SmpClientError('connect-failed', req.type + ': could not connect to the router: ' + why.message, why)
+          : new SmpClientError('timeout', req.type + ': no working connection to the router within ' + req.timeoutMs + ' ms'),
+        undefined,
+      );
       this.afterQueueChange();
       return;
     }
@@ -1402,6 +1491,7 @@ export class SmpClient {
       this.lastReceived = this.clock.monotonic();
       this.consecutiveBadBlocks = 0;
       this.setState('connected');
+      this.lastConnectError = null;
       this.note('info', 'smp.client.connected', { version: transport.params.version });
       this.armPing(gen, this.config.pingIntervalMs);
       this.resubscribeAll();
@@ -1415,8 +1505,28 @@ export class SmpClient {
   private connectFailed(gen: number, e: unknown): void {
     if (gen !== this.generation) return;
     this.generation++;
+    const why = e instanceof Error ? e : new Error(String(e));
+    this.lastConnectError = why;
     this.note('warn', 'smp.client.connect-failed', { error: errorName(e) });
+    if (isRefusal(why)) this.failQueued(why);
     this.afterDisconnect();
+  }
+
+  /**
+   * The router answered but is not the one pinned, or speaks no common version: waiting for the
+   * next attempt cannot help a command the user is waiting on, so queued commands fail now (with
+   * the reason) instead of at their timeout. Reconnection still continues for subscriptions.
+   */
+  private failQueued(why: Error): void {
+    const queued = this.outbox.slice();
+    for (let i = 0; i < queued.length; i++) {
+      const req = queued[i];
+      if (req.internal) continue;
+      const at = this.outbox.indexOf(req);
+      if (at >= 0) this.outbox.splice(at, 1);
+      this.finish(req, new SmpClientError('connect-failed', req.type + ': could not connect to the router: ' + why.message, why), undefined);
+    }
+    this.afterQueueChange();
   }
 
   private onTransportClose(gen: number, error: Error | null): void {
@@ -1688,4 +1798,11 @@ function checkRecipient(queue: RecipientAuth, command: CommandType): SmpClientEr
 
 function checkSecret(secret: Uint8Array): SmpClientError | null {
   return secret instanceof Uint8Array && secret.length === 32 ? null : badRequest('the queue secret (rcvDhSecret) must be 32 bytes');
+}
+
+/** Transport failures that say the router itself is wrong (identity, protocol), not the network. */
+function isRefusal(e: Error): boolean {
+  if (!(e instanceof SmpTransportError)) return false;
+  const c = e.code;
+  return c === 'unknown-ca' || c === 'bad-chain' || c === 'bad-session' || c === 'bad-signed-key' || c === 'bad-alpn' || c === 'version';
 }
