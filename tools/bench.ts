@@ -18,6 +18,8 @@ import { cbEncrypt } from '../firmware/crypto/box';
 import { benchAgent } from './agent-bench';
 import { fmtNumber, printTable } from './bench-table';
 import { benchZstd } from './zstd-bench';
+import { benchSmp } from './smp-bench';
+import { benchRouter } from './router/bench';
 
 const WARMUP_MS = 100;
 const MEASURE_MS = 400;
@@ -273,6 +275,21 @@ async function main(): Promise<void> {
   benchCrypto();
   benchAgent();
   printZstd();
+  const smp = await benchSmp();
+  const router = await benchRouter();
+  printTable(
+    'Local router (router in a child process, fsync before every OK)',
+    ['measurement', 'messages/s', 'p50 ms', 'p99 ms', 'heap per 1,000 queues', 'p50 / TLS echo p50'],
+    router.map((r) => [
+      r.name,
+      fmtNumber(r.messagesPerSecond),
+      r.p50Ms === null ? '' : r.p50Ms.toFixed(2),
+      r.p99Ms === null ? '' : r.p99Ms.toFixed(2),
+      r.bytesPer1000Queues === null ? '' : (r.bytesPer1000Queues / 1048576).toFixed(2) + ' MiB',
+      r.p50Ms === null ? '' : fmtNumber(r.p50Ms / smp.echoP50Ms),
+    ]),
+    'Each connection keeps one 16,000-byte message in flight: SEND, wait for its MSG, ACK. Latency is SEND to MSG. The denominator is the raw TLS echo of the SMP section, measured in this run.',
+  );
   console.log('');
   console.log('All sections: ' + ((performance.now() - started) / 1000).toFixed(1) + ' s.');
 }

@@ -110,6 +110,7 @@ export class RouterListener {
       socket.destroy();
     });
     this.server.on('secureConnection', (socket: tls.TLSSocket) => {
+      socket.setNoDelay(true); // see hal/node/net.ts: blocks must not wait for Nagle
       this.connections.add(new Connection(host, socket));
     });
   }
