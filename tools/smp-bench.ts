@@ -43,7 +43,7 @@ async function tlsEcho(): Promise<Result> {
     key: chain.keyPem,
     cert: pem('CERTIFICATE', chain.leaf) + pem('CERTIFICATE', chain.ca),
     minVersion: 'TLSv1.3',
-    ciphersuites: 'TLS_CHACHA20_POLY1305_SHA256',
+    ciphers: 'TLS_CHACHA20_POLY1305_SHA256',
     ALPNProtocols: ['smp/1'],
   });
   server.on('secureConnection', (s) => {
