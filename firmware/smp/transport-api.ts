@@ -2,6 +2,7 @@ import { SimpleGoError } from '../../hal/errors';
 import type { NetError } from '../../hal/net';
 import type { VersionRange } from '../encoding/binary';
 import type { SmpServer } from './address';
+import type { CertChainPubKey } from './handshake';
 
 /**
  * The contract between an SMP connection's transport (TLS, blocks, handshake, block encryption:
@@ -22,6 +23,16 @@ export interface SmpSessionParams {
   readonly serverDhKey: Uint8Array | null;
   /** True when blocks are encrypted with the HKDF chain (v >= 11, client key sent, not a proxy). */
   readonly blockEncryption: boolean;
+  /** The server's whole version range, as its hello stated it (a proxy caps and forwards it in PKEY). */
+  readonly serverVersionRange: VersionRange;
+  /** The server's chain and signed session key exactly as its hello carried them (forwarded in PKEY); null at v6. */
+  readonly serverCertChainPubKey: CertChainPubKey | null;
+  /**
+   * Proxy connections only (v >= 7): X25519(own hello key, server hello key), the key of the
+   * RFWD/RRES boxes (smp.md §10.3). Null for ordinary clients, whose hello secret never leaves
+   * the transport.
+   */
+  readonly helloSecret: Uint8Array | null;
 }
 
 export interface SmpTransportOptions {

@@ -263,7 +263,10 @@ class Connection {
       return;
     }
 
-    const sendKey = version >= authCmdsSMPVersion && !this.proxyServer;
+    // A proxy sends a hello key too (reference: agreeSecret with proxyServer, Server/Main.hs): the
+    // relay needs the shared secret to open RFWD (smp.md §10); it just gets no block encryption.
+    const sendKey = version >= authCmdsSMPVersion;
+    let helloSecret: Uint8Array | null = null;
     const sessionId = copyBytes(tlsUnique);
     let helloBlock: Uint8Array;
     try {
@@ -277,7 +280,9 @@ class Connection {
           clientService: null,
         }),
       );
-      if (this.helloKey !== null && version >= encryptedBlockSMPVersion) {
+      if (this.helloKey !== null && this.proxyServer) {
+        helloSecret = this.deps.crypto.x25519(this.helloKey.privateKey, serverDhKey as Uint8Array);
+      } else if (this.helloKey !== null && version >= encryptedBlockSMPVersion) {
         const dh = this.deps.crypto.x25519(this.helloKey.privateKey, serverDhKey as Uint8Array);
         this.cipher = initBlockCipher(this.deps.crypto, sessionId, dh, 'client');
         wipe(dh);
@@ -300,6 +305,9 @@ class Connection {
       sessionId: sessionId,
       serverDhKey: version >= authCmdsSMPVersion ? serverDhKey : null,
       blockEncryption: this.cipher !== null,
+      serverVersionRange: hello.versionRange,
+      serverCertChainPubKey: hello.certChainPubKey,
+      helloSecret: helloSecret,
     };
     socket.write(helloBlock);
     this.phase = 'open';

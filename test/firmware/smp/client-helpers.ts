@@ -126,6 +126,9 @@ export class RouterConnection implements SmpTransport {
       sessionId: router.sessionId ?? router.random.bytes(32),
       serverDhKey: version >= authCmdsSMPVersion ? this.sessionKey.publicKey : null,
       blockEncryption: version >= encryptedBlockSMPVersion,
+      serverVersionRange: { min: 6, max: version },
+      serverCertChainPubKey: null,
+      helloSecret: null,
     };
   }
 

@@ -172,6 +172,8 @@ export interface FakeSession {
   closed: boolean;
   /** The server's X25519 hello key (public half), as signed in its hello. */
   readonly dhPublicKey: Uint8Array;
+  /** X25519 of the server's and the client's hello keys, when the client sent one. */
+  helloSecret: Uint8Array | null;
   /** Anything the server could not process (a test fails when this is not empty). */
   readonly errors: string[];
   /** One block of content, encrypted when the session is (advancing the chain), else plain. */
@@ -261,6 +263,7 @@ function runSession(socket: tls.TLSSocket, options: FakeServerOptions): FakeSess
     partial: 0,
     closed: false,
     dhPublicKey: dhKey.publicKey,
+    helloSecret: null,
     errors: [],
     sendContent(content) {
       session.write(session.cipher !== null ? encryptBlock(serverCrypto, session.cipher.send, content) : encodeBlock(content));
@@ -328,6 +331,7 @@ function runSession(socket: tls.TLSSocket, options: FakeServerOptions): FakeSess
         return;
       }
       session.version = hello.version;
+      if (hello.authPubKey !== null) session.helloSecret = serverCrypto.x25519(dhKey.privateKey, hello.authPubKey.raw);
       if (hello.version >= 11 && hello.authPubKey !== null && !hello.proxyServer) {
         session.cipher = initBlockCipher(serverCrypto, tlsUnique, serverCrypto.x25519(dhKey.privateKey, hello.authPubKey.raw), 'server');
       }

@@ -329,7 +329,7 @@ describe('SMP client transport (smp.md §3-§5)', function () {
       await expectRefused(bad.address, 'bad-signed-key', { versionRange: { min: 6, max: 6 } });
     });
 
-    it('as a proxy: no hello key, proxyServer T, no block encryption', async () => {
+    it('as a proxy: a hello key (the relay needs the secret for RFWD), proxyServer T, no block encryption', async () => {
       const chain = chainOf('ed25519');
       const s = await server({ chain });
       const { t, heard } = await connect(s.address, { proxyServer: true });
@@ -337,7 +337,12 @@ describe('SMP client transport (smp.md §3-§5)', function () {
       await waitFor(() => session.helloContent !== null, 5000, 'the client hello');
       assert.equal(t.params.version, 18);
       assert.equal(t.params.blockEncryption, false);
-      assert.equal(toHex(session.helloContent as Uint8Array), expectedClientHello(18, chain.keyHash, null, true));
+      const content = session.helloContent as Uint8Array;
+      assert.equal(toHex(content), expectedClientHello(18, chain.keyHash, helloSpki(content), true));
+      assert.ok(t.params.helloSecret !== null && session.helloSecret !== null);
+      assert.equal(toHex(t.params.helloSecret as Uint8Array), toHex(session.helloSecret as Uint8Array));
+      assert.deepEqual(t.params.serverVersionRange, { min: 6, max: 18 });
+      assert.ok(t.params.serverCertChainPubKey !== null && t.params.serverCertChainPubKey.certChain.length === 2);
       await roundTrip(t, heard, 1);
     });
 
