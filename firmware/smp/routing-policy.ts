@@ -1,4 +1,5 @@
 import type { Random } from '../../hal/random';
+import { equalBytes } from '../encoding/bytes';
 import type { SmpServer, SmpServerAddress } from './address';
 import type { ProxyError } from './proxy-client';
 import { usableRouters, type RouterList, type RouterOperator } from './router-list';
@@ -113,8 +114,11 @@ export function afterProxyFailure(policy: RoutingPolicy, e: ProxyError, ipProtec
  * only candidate. Null when the list has no usable router.
  */
 export function chooseForwardingRouter(list: RouterList, destination: SmpServer, random: Random): SmpServerAddress | null {
-  const all = usableRouters(list, 'proxy');
-  if (all.length === 0) return null;
+  const usable = usableRouters(list, 'proxy');
+  if (usable.length === 0) return null;
+  // The destination itself never forwards to itself while another router exists. Upstream only
+  // compares hosts, which misses two routers on one host (different ports, different identities).
+  const all = filterOrAll(usable, (a) => !equalBytes(a.server.keyHash, destination.keyHash));
   // Operators that run a candidate on one of the destination's hosts (upstream usedOperatorsHosts).
   const usedOps: { [op: string]: true } = {};
   for (let i = 0; i < all.length; i++) {
