@@ -32,6 +32,13 @@ export interface Crypto {
   hmacSha512(key: Uint8Array, data: Uint8Array): Uint8Array;
   /** RFC 5869 HKDF with SHA-512; `length` <= 255 * 64. An empty salt means 64 zero bytes, per the RFC. */
   hkdfSha512(salt: Uint8Array, ikm: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+  /**
+   * RFC 8018 PBKDF2 with HMAC-SHA-512: the store's PIN/passphrase KDF (firmware/store/keyring.ts
+   * says why this one). `iterations` 1..10,000,000 and `length` 1..1024, else CryptoError
+   * 'bad-length'. On the device it is the native layer's `pbkdf2('sha512', ...)` (hal/native-api.ts);
+   * stock Espruino's `crypto.PBKDF2(p, s, {hasher: 'SHA512', ...})` computes the same function.
+   */
+  pbkdf2Sha512(password: Uint8Array, salt: Uint8Array, iterations: number, length: number): Uint8Array;
 
   // Key agreement. A shared secret of all zeros (a low-order peer key) is rejected with CryptoError.
   x25519KeyPair(): KeyPair;

@@ -22,6 +22,7 @@ import {
   createPublicKey,
   diffieHellman,
   hkdfSync,
+  pbkdf2Sync,
   sign,
   verify,
 } from 'node:crypto';
@@ -42,6 +43,7 @@ import {
   sntrup761Members,
   requireGcmIv,
   requireLength,
+  requirePbkdf2Arguments,
   requireRange,
   xsalsa20Poly1305Open,
   xsalsa20Poly1305Seal,
@@ -244,6 +246,11 @@ export function createNodeCrypto(random: Random): Crypto {
       requireRange(length, 1, HKDF_SHA512_MAX_LENGTH, 'HKDF-SHA512 output length');
       if (info.length > NODE_HKDF_MAX_INFO) return hkdf(nobleSha512, ikm, salt, info, length);
       return new Uint8Array(hkdfSync('sha512', ikm, salt, info, length));
+    },
+
+    pbkdf2Sha512(password: Uint8Array, salt: Uint8Array, iterations: number, length: number): Uint8Array {
+      requirePbkdf2Arguments(password, salt, iterations, length);
+      return plain(pbkdf2Sync(password, salt, iterations, length, 'sha512'));
     },
 
     x25519KeyPair(): KeyPair {

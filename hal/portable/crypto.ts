@@ -18,6 +18,7 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { sha3_256, sha3_384 } from '@noble/hashes/sha3.js';
 import { hmac } from '@noble/hashes/hmac.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
+import { pbkdf2 } from '@noble/hashes/pbkdf2.js';
 import { CryptoError, KEY_SIZES } from '../crypto';
 import type { Crypto, KemEncapsulation, KemKeyPair, KeyPair } from '../crypto';
 import type { Random } from '../random';
@@ -40,6 +41,14 @@ export const GCM_MAX_IV_LENGTH = 128;
 /** RFC 5869: at most 255 blocks of the hash output. */
 export const HKDF_SHA512_MAX_LENGTH = 255 * 64;
 
+/**
+ * PBKDF2 bounds shared by every backend. The iteration cap keeps a garbage count from hanging the
+ * caller for hours (ten million SHA-512 HMACs take seconds on a desktop, far longer on the ESP32);
+ * the length cap is the native layer's (hal/native-api.ts), far above anything a key needs.
+ */
+export const PBKDF2_MAX_ITERATIONS = 10000000;
+export const PBKDF2_MAX_LENGTH = 1024;
+
 /** Throws CryptoError('bad-length') unless `bytes` has exactly `length` bytes. */
 export function requireLength(bytes: Uint8Array, length: number, what: string): void {
   if (!(bytes instanceof Uint8Array)) throw new CryptoError('bad-length', what + ' must be a Uint8Array');
@@ -53,6 +62,14 @@ export function requireRange(length: number, min: number, max: number, what: str
   if (typeof length !== 'number' || length % 1 !== 0 || length < min || length > max) {
     throw new CryptoError('bad-length', what + ' must be between ' + min + ' and ' + max + ', got ' + length);
   }
+}
+
+/** The argument checks of pbkdf2Sha512, identical in every backend. */
+export function requirePbkdf2Arguments(password: Uint8Array, salt: Uint8Array, iterations: number, length: number): void {
+  if (!(password instanceof Uint8Array)) throw new CryptoError('bad-length', 'PBKDF2 password must be a Uint8Array');
+  if (!(salt instanceof Uint8Array)) throw new CryptoError('bad-length', 'PBKDF2 salt must be a Uint8Array');
+  requireRange(iterations, 1, PBKDF2_MAX_ITERATIONS, 'PBKDF2 iteration count');
+  requireRange(length, 1, PBKDF2_MAX_LENGTH, 'PBKDF2-HMAC-SHA512 output length');
 }
 
 export function requireGcmIv(iv: Uint8Array): void {
@@ -193,6 +210,11 @@ export function createPortableCrypto(random: Random): Crypto {
       // An empty salt and 64 zero bytes are the same HMAC key (keys are zero-padded to the block),
       // so the RFC's default needs no special case.
       return hkdf(sha512, ikm, salt, info, length);
+    },
+
+    pbkdf2Sha512(password: Uint8Array, salt: Uint8Array, iterations: number, length: number): Uint8Array {
+      requirePbkdf2Arguments(password, salt, iterations, length);
+      return pbkdf2(sha512, password, salt, { c: iterations, dkLen: length });
     },
 
     x25519KeyPair(): KeyPair {
