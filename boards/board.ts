@@ -12,7 +12,8 @@ export interface BoardDescriptor {
     /** Panel controller, or 'framebuffer' for the simulator window. */
     readonly controller: 'framebuffer' | 'st7789';
   };
-  readonly keyboard: 'desktop' | 'i2c-bbq20';
+  /** 'none': no keyboard (text arrives by paste over USB or a QR scan). */
+  readonly keyboard: 'desktop' | 'i2c-bbq20' | 'none';
   readonly camera: boolean;
   /** HAL backend family the board is composed from. */
   readonly backend: 'node' | 'espruino';
