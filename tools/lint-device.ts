@@ -27,7 +27,10 @@ type Area = 'firmware' | 'hal-interface' | 'hal-portable' | 'hal-espruino' | 'bo
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** npm packages device code may import. Pure, BigInt-free libraries only. */
-const DEVICE_PACKAGES: string[] = [];
+// qrcode-generator: plain ES5, lint-clean when linted as device code (checked with lintProgram over
+// its qrcode.mjs). It is slow on Espruino (a version-15 code is ~1M loop iterations), so boards
+// with a native QR encoder pass that to the UI instead (AppUiOptions.encodeQr).
+const DEVICE_PACKAGES: string[] = ['qrcode-generator'];
 /** The portable crypto backend is pure TypeScript but uses noble (BigInt): never on the device. */
 const PORTABLE_PACKAGES = ['@noble/curves', '@noble/ciphers', '@noble/hashes'];
 
