@@ -16,10 +16,12 @@ import { createNodeCrypto } from '../hal/node/crypto';
 import { createPortableCrypto } from '../hal/portable/crypto';
 import { cbEncrypt } from '../firmware/crypto/box';
 import { benchAgent } from './agent-bench';
-import { fmtNumber, printTable } from './bench-table';
+import { fmtNumber, measureOps, printTable } from './bench-table';
 import { benchZstd } from './zstd-bench';
 import { benchSmp } from './smp-bench';
 import { benchRouter } from './router/bench';
+import { storeBenchRows } from './store-bench';
+import { createNodeRandom } from '../hal/node/random';
 
 const WARMUP_MS = 100;
 const MEASURE_MS = 400;
@@ -270,11 +272,32 @@ function printZstd(): void {
   );
 }
 
+/** Store rows beside the raw AES-256-GCM seal of the same bytes, the work no encrypted store can avoid. */
+async function printStore(): Promise<void> {
+  const rows = await storeBenchRows();
+  const c = createNodeCrypto(createNodeRandom());
+  const key = c.sha256(new Uint8Array(1));
+  const iv = new Uint8Array(12);
+  const rawOps = (n: number): number => measureOps(() => c.aes256GcmEncrypt(key, iv, new Uint8Array(n), iv));
+  const raw1k = rawOps(1024);
+  const raw16k = rawOps(16384);
+  printTable(
+    'Encrypted store (firmware/store)',
+    ['operation', 'value', 'unit', 'note', 'AES-GCM seal of the same size / op'],
+    rows.map((r) => {
+      const size = /put 16 KB|get 16 KB/.test(r.name) ? raw16k : /put 1 KB|get 1 KB/.test(r.name) ? raw1k : null;
+      return [r.name, fmtNumber(r.value), r.unit, r.note, size === null || r.unit !== 'ops/s' ? '' : fmtNumber(size / r.value)];
+    }),
+    'The last column is the baseline measured in this run: one raw AES-256-GCM seal of the record size, divided by the store operation rate.',
+  );
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   benchCrypto();
   benchAgent();
   printZstd();
+  await printStore();
   const smp = await benchSmp();
   const router = await benchRouter();
   printTable(
