@@ -251,6 +251,14 @@ export class Ratchet {
   }
 
   /**
+   * SHA-256 of the ratchet's associated data (both X3DH identity keys, initiator's first): the
+   * same on both sides of a connection, so apps derive the contact's security code from it.
+   */
+  associatedDataHash(): Uint8Array {
+    return this.crypto.sha256(this.state.ad);
+  }
+
+  /**
    * True when the next receiving ratchet step would have to generate an sntrup761 key pair
    * (about 1.9 s on the device) because none was supplied: the owner should then generate one
    * with `crypto.sntrup761KeyPairAsync()` while idle and hand it over with `setNextKemKeyPair`.
