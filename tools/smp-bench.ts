@@ -3,7 +3,8 @@
  * transport.ts over hal/node/net, block encryption on, v18) against the local router on
  * loopback, one message in flight: SEND, the MSG it causes, its ACK. The denominator measured in
  * the same run is a raw TLS echo of one 16,384-byte block on the same loopback, i.e. what TLS and
- * the network stack alone cost for the same bytes; router and clients share this process.
+ * the network stack alone cost for the same bytes; routers and clients share this process. The
+ * same round trip through a forwarding router (private routing) gives the proxied/direct ratio.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -17,6 +18,7 @@ import { createNodeRandom } from '../hal/node/random';
 import { parseSmpServer, type SmpServer } from '../firmware/smp/address';
 import { SmpClient, type AuthKeyPair, type QueueEvent } from '../firmware/smp/client';
 import { connectSmpTransport } from '../firmware/smp/transport';
+import { ProxyClient } from '../firmware/smp/proxy-client';
 import { makeChain, pem } from '../test/hal/node/tls-chain';
 import { startRouter } from './router/router';
 import { fmtNumber, printTable } from './bench-table';
@@ -83,15 +85,22 @@ async function tlsEcho(): Promise<Result> {
   return summarize(latencies, elapsed);
 }
 
-async function smpRoundTrips(): Promise<Result> {
+/**
+ * SEND -> MSG -> ACK round trips to a queue on router B: sent directly to B, or through router A
+ * as the forwarding router (PRXY/PFWD -> RFWD), the recipient subscribed on B either way.
+ */
+async function smpRoundTrips(proxied: boolean): Promise<Result> {
   const random = createNodeRandom();
   const crypto = createNodeCrypto(random);
   const clock = createNodeClock();
   const net = createNodeNet();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'simplego-smp-bench-'));
-  const router = await startRouter({ storeDir: dir, log: createMemoryLog({ level: 'error' }) });
-  const server: SmpServer = parseSmpServer(router.address).server;
-  const mk = (): SmpClient =>
+  const dirA = fs.mkdtempSync(path.join(os.tmpdir(), 'simplego-smp-bench-'));
+  const dirB = fs.mkdtempSync(path.join(os.tmpdir(), 'simplego-smp-bench-'));
+  const routerA = await startRouter({ storeDir: dirA, log: createMemoryLog({ level: 'error' }) });
+  const routerB = await startRouter({ storeDir: dirB, log: createMemoryLog({ level: 'error' }) });
+  const serverA: SmpServer = parseSmpServer(routerA.address).server;
+  const serverB: SmpServer = parseSmpServer(routerB.address).server;
+  const mk = (server: SmpServer): SmpClient =>
     new SmpClient({
       server,
       basicAuth: null,
@@ -101,8 +110,10 @@ async function smpRoundTrips(): Promise<Result> {
       random,
       log: createMemoryLog({ level: 'error' }),
     });
-  const recipient = mk();
-  const sender = mk();
+  const recipient = mk(serverB);
+  const sender = mk(proxied ? serverA : serverB);
+  const proxy = new ProxyClient({ crypto, random, log: createMemoryLog({ level: 'error' }) });
+  const route = { proxy: sender, proxyAuth: null, relay: serverB };
   try {
     let wake: ((e: QueueEvent) => void) | null = null;
     const k = crypto.ed25519KeyPair();
@@ -121,7 +132,8 @@ async function smpRoundTrips(): Promise<Result> {
     });
     const s = crypto.ed25519KeyPair();
     const senderKey: AuthKeyPair = { alg: 'ed25519', privateKey: s.privateKey, publicKey: s.publicKey };
-    await sender.secureQueueBySender(queue.sndId, senderKey);
+    if (proxied) await proxy.proxySecure(route, queue.sndId, senderKey);
+    else await sender.secureQueueBySender(queue.sndId, senderKey);
     // The size every real message is padded to (agent.md §6.5: ClientMsgEnvelope 16043 bytes).
     const body = random.bytes(16043);
     const latencies: number[] = [];
@@ -131,7 +143,9 @@ async function smpRoundTrips(): Promise<Result> {
       const got = new Promise<QueueEvent>((resolve) => {
         wake = resolve;
       });
-      await sender.sendMessage({ sndId: queue.sndId, senderKey, body, notification: false });
+      const req = { sndId: queue.sndId, senderKey, body, notification: false };
+      if (proxied) await proxy.proxySend(route, req);
+      else await sender.sendMessage(req);
       const e = await got;
       if (e.type !== 'message') throw new Error('unexpected ' + e.type);
       await recipient.ack(queue, e.msgId);
@@ -141,21 +155,26 @@ async function smpRoundTrips(): Promise<Result> {
   } finally {
     recipient.close();
     sender.close();
-    await router.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await routerA.close();
+    await routerB.close();
+    fs.rmSync(dirA, { recursive: true, force: true });
+    fs.rmSync(dirB, { recursive: true, force: true });
   }
 }
 
 /** Prints the table and returns the TLS echo baseline for the router section. */
 export async function benchSmp(): Promise<{ echoP50Ms: number }> {
   const echo = await tlsEcho();
-  const smp = await smpRoundTrips();
+  const smp = await smpRoundTrips(false);
+  const viaProxy = await smpRoundTrips(true);
   printTable(
     'SMP client through the local router (loopback, one message in flight)',
     ['operation', 'per second', 'p50 ms', 'p99 ms', 'p50 / TLS echo p50'],
     [
       ['raw TLS echo of one 16,384-byte block (baseline)', fmtNumber(echo.perSecond), echo.p50.toFixed(3), echo.p99.toFixed(3), '1.00'],
       ['SEND -> MSG -> ACK, 16,043-byte body, v18 + block encryption', fmtNumber(smp.perSecond), smp.p50.toFixed(2), smp.p99.toFixed(2), fmtNumber(smp.p50 / echo.p50)],
+      ['the same through a forwarding router (PFWD -> RFWD)', fmtNumber(viaProxy.perSecond), viaProxy.p50.toFixed(2), viaProxy.p99.toFixed(2), fmtNumber(viaProxy.p50 / echo.p50)],
+      ['  private routing / direct (p50)', '', '', '', fmtNumber(viaProxy.p50 / smp.p50)],
     ],
     'Router, sender and recipient run in this one process; the router fsyncs its store before each OK. A round trip is two TLS connections and about six 16 KB blocks with their encryption, so the ratio is the price of SMP over a bare TLS round trip.',
   );
