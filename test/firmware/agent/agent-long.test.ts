@@ -1,7 +1,7 @@
 /**
  * A long conversation through the local router: 1,000 messages (500 each way, PQ on), every one
- * received once and in order with integrity ok, and every one delivered. Bounded to finish well
- * under a minute on a 2-core machine.
+ * received once and in order with integrity ok, and every one delivered. Behaviour only: timing
+ * belongs to `npm run bench`.
  */
 import assert from 'node:assert/strict';
 import type { SmpServerAddress } from '../../../firmware/smp/address';
@@ -28,7 +28,6 @@ describe('agent engine: 1,000 messages', function () {
   });
 
   it('delivers 500 messages each way, exactly once, in order, all receipted', async () => {
-    const started = Date.now();
     alice = new Party('alice', routers);
     bob = new Party('bob', routers);
     await alice.agent.start();
@@ -53,8 +52,5 @@ describe('agent engine: 1,000 messages', function () {
     assert.deepEqual(alice.texts(aConn), toAlice);
     for (const e of alice.events.concat(bob.events)) if (e.type === 'message') assert.equal(e.integrity.kind, 'ok');
     assert.equal(alice.count('rejected') + bob.count('rejected'), 0);
-    const ms = Date.now() - started;
-    console.log('      1,000 messages + 1,000 receipts in ' + ms + ' ms');
-    assert.ok(ms < 60000, 'took ' + ms + ' ms');
   });
 });
