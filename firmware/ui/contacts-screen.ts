@@ -59,6 +59,8 @@ export class ContactsScreen extends BaseScreen {
   /** The contacts of the last full repaint and the position of the first one. */
   private page: ContactSummary[] = [];
   private pageStart = 0;
+  /** The new-contact screen opened from here, until the list is shown again. */
+  private adding: NewContactScreen | null = null;
 
   constructor(ui: Ui) {
     super(ui);
@@ -90,7 +92,7 @@ export class ContactsScreen extends BaseScreen {
     }
     if (k === 'enter') {
       const c = this.contactAt(this.list.selected);
-      if (c === null) this.ui.push(new NewContactScreen(this.ui));
+      if (c === null) this.openNewContact();
       else this.ui.push(new ChatScreen(this.ui, c.id));
       return;
     }
@@ -99,7 +101,7 @@ export class ContactsScreen extends BaseScreen {
       if (c !== null) this.ui.push(new ContactInfoScreen(this.ui, c.id));
       return;
     }
-    if (k === 'char' && e.key === 'n') this.ui.push(new NewContactScreen(this.ui));
+    if (k === 'char' && e.key === 'n') this.openNewContact();
     else if (k === 'char' && e.key === 's') this.ui.push(new SettingsScreen(this.ui));
   }
 
@@ -108,7 +110,18 @@ export class ContactsScreen extends BaseScreen {
     this.resync();
   }
 
+  private openNewContact(): void {
+    this.adding = new NewContactScreen(this.ui);
+    this.ui.push(this.adding);
+  }
+
   onShow(): void {
+    // Back from adding a contact: the person's next step is its chat, so select it rather than
+    // leave the selection on "New contact" (where Enter would start yet another invitation).
+    if (this.adding !== null) {
+      if (this.adding.addedContactId.length > 0) this.selectedId = this.adding.addedContactId;
+      this.adding = null;
+    }
     this.resync();
   }
 

@@ -36,6 +36,8 @@ export function errorTextFor(name: string, code: string): string | null {
       return proxyText(code);
     case 'EngineError':
       return engineText(code);
+    case 'AppError':
+      return appText(code);
     case 'ApplicationError':
       return code === 'already-registered' ? 'Internal error: the firmware image is built wrongly.' : null;
     case 'SmpBlockError':
@@ -134,6 +136,29 @@ function proxyText(code: string): string | null {
     case 'destination-refused':
     case 'destination-bad-response':
       return 'Private routing failed: the destination router refused the message.';
+    default:
+      return null;
+  }
+}
+
+function appText(code: string): string | null {
+  switch (code) {
+    case 'locked':
+      return 'The device is locked. Enter your PIN first.';
+    case 'unknown-contact':
+      return 'This contact no longer exists.';
+    case 'too-long':
+      return 'The message is too long. Split it into shorter messages.';
+    case 'empty':
+      return 'There is nothing to send.';
+    case 'not-failed':
+      return 'Only a message that failed can be sent again.';
+    case 'bad-record':
+      return 'Some saved data is damaged; the rest keeps working.';
+    case 'no-pin':
+      return 'Set a PIN first.';
+    case 'has-pin':
+      return 'A PIN is already set. Change it in Settings.';
     default:
       return null;
   }

@@ -51,6 +51,11 @@ export class NewContactScreen extends BaseScreen {
   private textTop = 0;
   /** Shown while scanning: the last code seen was not a link. */
   scanNote = '';
+  /**
+   * The contact this screen added (invitation made or link joined), '' when none. Unlike the
+   * invitation it survives close(): the contact list reads it to select the new contact.
+   */
+  addedContactId = '';
 
   constructor(ui: Ui) {
     super(ui);
@@ -158,6 +163,7 @@ export class NewContactScreen extends BaseScreen {
       (inv: Invitation) => {
         if (this.closed) return;
         this.progress = null;
+        this.addedContactId = inv.contactId;
         this.showInvitation(inv);
       },
       (e: unknown) => {
@@ -221,6 +227,7 @@ export class NewContactScreen extends BaseScreen {
         if (this.closed) return;
         this.progress = null;
         this.input.clear();
+        this.addedContactId = contactId;
         this.ui.replace(new ChatScreen(this.ui, contactId));
       },
       (e: unknown) => {

@@ -3,6 +3,9 @@
  * streamed as PNG data over Server-Sent Events whenever its panel changes; key presses from the
  * physical keyboard or the on-screen keys POSTed back; a button per device to point its camera
  * at another device's screen.
+ *
+ * The page sends its requests one at a time, in order: fetches in parallel travel over several
+ * connections and reach the server shuffled, which scrambled typed text ("Hi Al, iceBob here").
  */
 import * as http from 'node:http';
 import { keyFromBrowser } from '../../hal/node/input';
@@ -27,7 +30,8 @@ ${devs}
 <script>
 const es=new EventSource('/events');
 es.onmessage=e=>{const m=JSON.parse(e.data);document.getElementById('s-'+m.device).src='data:image/png;base64,'+m.png};
-function post(u,b){fetch(u,{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify(b)})}
+let sent=Promise.resolve();
+function post(u,b){sent=sent.then(()=>fetch(u,{method:'POST',headers:{'content-type':'application/json'},body:JSON.stringify(b)})).catch(()=>{})}
 function key(d,k){post('/key',{device:d,key:k})}
 function txt(d,t){for(const c of t)key(d,c)}
 function cam(d,o){post('/camera',{device:d,of:o})}

@@ -93,6 +93,56 @@ describe('firmware/ui/contacts-screen', () => {
     assert.equal(h.top(ChatScreen).contactId, b.id);
   });
 
+  it('comes back from showing an invitation with the new contact selected, so Enter opens its chat', async () => {
+    // The reported case: the list was empty (only "New contact") when the invitation was made.
+    const h = new Harness();
+    h.startUnlocked();
+    h.key('Enter');
+    h.top(NewContactScreen);
+    h.key('Enter');
+    await h.settle();
+    assert.equal(h.top(NewContactScreen).mode, 'qr');
+    const invited = h.model.contactsPage(0, 1)[0];
+    assert.equal(invited.state, 'invited');
+    h.key('Escape');
+    const s = h.top(ContactsScreen);
+    h.frame();
+    assert.equal(s.contactAt(s.list.selected)?.id, invited.id, 'the invited contact is selected');
+    h.key('Enter');
+    assert.equal(h.top(ChatScreen).contactId, invited.id);
+  });
+
+  it('selects the new contact among others too, and keeps "New contact" when none was made', async () => {
+    const h = new Harness();
+    h.model.addContact('Alice', 'ready', 2);
+    h.model.addContact('Bob', 'ready', 3);
+    h.startUnlocked();
+    const s = h.top(ContactsScreen);
+    // Left from the menu without making an invitation: nothing new to select.
+    h.key('n');
+    h.key('Escape');
+    assert.equal(s.list.selected, 0);
+    // Shown as text rather than QR, then left: the new contact is selected all the same.
+    h.key('n');
+    h.key('Enter');
+    await h.settle();
+    const made = h.top(NewContactScreen);
+    assert.ok(made.invitation !== null);
+    const id = made.invitation.contactId;
+    h.key('Enter');
+    assert.equal(made.mode, 'text');
+    h.key('Escape');
+    assert.equal(h.top(ContactsScreen), s);
+    assert.equal(s.contactAt(s.list.selected)?.id, id, 'the invited contact is selected');
+    // Only the screen that made it decides: a later visit that makes nothing changes nothing.
+    for (let i = 0; i < 3; i++) h.key('Up');
+    assert.equal(s.list.selected, 0);
+    h.key('Enter');
+    h.top(NewContactScreen);
+    h.key('Escape');
+    assert.equal(s.list.selected, 0);
+  });
+
   it('reads only a screenful of contacts from the model, however long the list', () => {
     const h = new Harness();
     for (let i = 0; i < 120; i++) h.model.addContact('Contact ' + i, 'ready', 1);
