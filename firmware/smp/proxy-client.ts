@@ -60,7 +60,8 @@ export type ProxyHop = 'forwarding' | 'destination';
  * - 'no-session':               P lost the session with R again right after a new PRXY
  * - 'destination-identity':     PKEY does not prove R's identity (chain, fingerprint, signed key)
  * - 'destination-version':      R's versions (as P reports them) do not overlap this client's
- * - 'destination-refused':      R answered ERR inside PRES; `error` is that ERR
+ * - 'destination-refused':      R answered ERR inside PRES, or P relayed R's refusal of the
+ *                               forwarded command (PROXY PROTOCOL); `error` is that ERR
  * - 'destination-bad-response': the answer inside PRES does not open or does not parse, or is not
  *                               an answer to the command
  */
@@ -492,6 +493,11 @@ function forwardingFailure(route: ProxyRoute, command: string, e: unknown): Erro
   if (e instanceof SmpCommandError) {
     if (e.error.type === 'PROXY' && e.error.proxyErr.type === 'NO_SESSION') {
       return new ProxyError('no-session', route, e.error, forwardingAdvice(e.error));
+    }
+    if (e.error.type === 'PROXY' && e.error.proxyErr.type === 'PROTOCOL') {
+      // P relays the destination's own ERR (e.g. CRYPTO for a box it could not open): upstream
+      // treats PROXY PROTOCOL as the destination's error, and so does the hop shown to the user.
+      return new ProxyError('destination-refused', route, e.error, forwardingAdvice(e.error));
     }
     return new ProxyError('forwarding-refused', route, e.error, forwardingAdvice(e.error));
   }

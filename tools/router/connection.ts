@@ -65,7 +65,12 @@ type State = 'handshake' | 'open' | 'closed';
 
 const EMPTY = new Uint8Array(0);
 
+/** Numbers connections for RouterOptions.onTransmission. */
+let nextConnectionId = 1;
+
 export class Connection implements Session {
+  readonly connectionId: number;
+  readonly remoteAddress: string;
   version = 0;
   readonly sessionId: Uint8Array;
   readonly helloPrivateKey: Uint8Array;
@@ -90,6 +95,8 @@ export class Connection implements Session {
   constructor(host: ConnectionHost, socket: TLSSocket) {
     this.host = host;
     this.socket = socket;
+    this.connectionId = nextConnectionId++;
+    this.remoteAddress = String(socket.remoteAddress) + ':' + String(socket.remotePort);
     const ctx = host.ctx;
     const finished = socket.getPeerFinished();
     this.sessionId = finished === undefined ? EMPTY : new Uint8Array(finished);

@@ -40,8 +40,32 @@ export interface Sub {
   delivered: Uint8Array | null;
 }
 
+/**
+ * One transmission as this router parsed it, for RouterOptions.onTransmission: what a test may
+ * observe of a router's view (private routing: which router sees which queue and which client).
+ */
+export interface ObservedTransmission {
+  /** This router's number for the connection, unique while the router runs. */
+  readonly connectionId: number;
+  /** The peer's address and port as this router's socket sees them. */
+  readonly remoteAddress: string;
+  readonly entityId: Uint8Array;
+  /** The command tag (SEND, PFWD, RFWD, ...). */
+  readonly command: string;
+  /** Whether the transmission arrived inside an RFWD (from a forwarding router). */
+  readonly forwarded: boolean;
+  /** The transmission bytes in the clear as this router parsed them; a view, valid only during the call. */
+  readonly transmission: Uint8Array;
+}
+
+/** Test-only observation; must not throw or change anything. */
+export type TransmissionObserver = (t: ObservedTransmission) => void;
+
 /** A client connection as the handlers see it, after the handshake. */
 export interface Session {
+  /** See ObservedTransmission. */
+  readonly connectionId: number;
+  readonly remoteAddress: string;
   readonly version: number;
   /** tls-unique: prefixed to authorized bytes; the proxy session id when the client is a proxy. */
   readonly sessionId: Uint8Array;
@@ -78,6 +102,8 @@ export interface RouterContext {
   readonly notifications: PendingNotifications;
   readonly dummy: DummyKeys;
   readonly forwarder: Forwarder;
+  /** Test-only: called with every transmission that parsed (off, null, by default). */
+  readonly onTransmission: TransmissionObserver | null;
 }
 
 /**

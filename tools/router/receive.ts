@@ -40,6 +40,7 @@ type Checked = { readonly ok: true; readonly queue: Queue | null } | { readonly 
 export function receiveTransmission(ctx: RouterContext, session: Session, bytes: Uint8Array): Outcome {
   const decoded = decodeIncoming(session, session.version, bytes);
   if (!decoded.ok) return now([decoded.reply]);
+  if (ctx.onTransmission !== null) observe(ctx, session, decoded.t, false, bytes);
   return guarded(ctx, decoded.t, () => dispatch(ctx, session, decoded.t));
 }
 
@@ -51,6 +52,7 @@ export function receiveForwardedTransmission(ctx: RouterContext, session: Sessio
   const decoded = decodeIncoming(session, version, bytes);
   if (!decoded.ok) return now([decoded.reply]);
   const t = decoded.t;
+  if (ctx.onTransmission !== null) observe(ctx, session, t, true, bytes);
   const type = t.cmd.type;
   if (type !== 'SEND' && type !== 'SKEY' && type !== 'LKEY' && type !== 'LGET') {
     return now([errorReply(t.corrId, t.entityId, { type: 'CMD', cmdErr: 'PROHIBITED' })]);
@@ -60,6 +62,17 @@ export function receiveForwardedTransmission(ctx: RouterContext, session: Sessio
     if (!checked.ok) return now([errorReply(t.corrId, t.entityId, checked.error)]);
     return processCommand(ctx, session, version, { corrId: t.corrId, entityId: t.entityId, cmd: t.cmd, queue: checked.queue });
   });
+}
+
+/** RouterOptions.onTransmission; an observer's failure is logged, never the client's problem. */
+function observe(ctx: RouterContext, session: Session, t: Incoming, forwarded: boolean, bytes: Uint8Array): void {
+  const observer = ctx.onTransmission;
+  if (observer === null) return;
+  try {
+    observer({ connectionId: session.connectionId, remoteAddress: session.remoteAddress, entityId: t.entityId, command: t.cmd.type, forwarded: forwarded, transmission: bytes });
+  } catch (e) {
+    logFailure(ctx, 'observer', e);
+  }
 }
 
 function dispatch(ctx: RouterContext, session: Session, t: Incoming): Outcome {

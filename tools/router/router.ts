@@ -16,7 +16,7 @@ import { StorageError } from '../../hal/storage';
 import { AddressError, isValidBasicAuth, parseTransportHost, printSmpServer, type SmpServer } from '../../firmware/smp/address';
 import type { SignatureAlgorithm } from '../../firmware/x509/certificate';
 import { createDummyKeys } from './auth';
-import type { RouterContext } from './context';
+import type { RouterContext, TransmissionObserver } from './context';
 import { RouterError } from './errors';
 import { loadOrCreateIdentity } from './identity';
 import { PendingNotifications } from './notifications';
@@ -64,6 +64,11 @@ export interface RouterOptions {
   readonly log?: Log;
   readonly crypto?: Crypto;
   readonly random?: Random;
+  /**
+   * Test-only: called synchronously with every transmission that parsed, including those inside
+   * RFWD. Lets tests check what each router of a private route sees. Default none (no cost).
+   */
+  readonly onTransmission?: TransmissionObserver;
 }
 
 export interface Router {
@@ -140,6 +145,7 @@ export async function startRouter(options: RouterOptions): Promise<Router> {
     notifications: new PendingNotifications(),
     dummy: createDummyKeys(crypto),
     forwarder: proxy,
+    onTransmission: options.onTransmission ?? null,
   };
   const expireMessages = (): number => {
     const old = Math.floor(now() / 1000) - ttl;

@@ -334,9 +334,9 @@ describe('ProxyClient (firmware/smp/proxy-client.ts)', () => {
       s.relay.router.quota = 0;
       const e3 = await expectProxyError(s.proxy.proxySend(s.route, { sndId: rcp.sndId, senderKey: null, body: body('a'), notification: false }), 'destination-refused', 'destination');
       assert.deepEqual(e3.error, { type: 'QUOTA' });
-      // An ERR P relays from its link to R stays P's (the PROXY sub-error says what happened there).
+      // R's refusal relayed by P (PROXY PROTOCOL) is R's, as upstream attributes it.
       s.p.pfwdError = { type: 'PROXY', proxyErr: { type: 'PROTOCOL', protocolErr: { type: 'CRYPTO' } } };
-      const e4 = await expectProxyError(s.proxy.proxySend(s.route, { sndId: rcp.sndId, senderKey: null, body: body('a'), notification: false }), 'forwarding-refused', 'forwarding');
+      const e4 = await expectProxyError(s.proxy.proxySend(s.route, { sndId: rcp.sndId, senderKey: null, body: body('a'), notification: false }), 'destination-refused', 'destination');
       assert.equal(errText(e4.error), 'PROXY PROTOCOL CRYPTO');
     });
 
@@ -351,7 +351,7 @@ describe('ProxyClient (firmware/smp/proxy-client.ts)', () => {
         [{ type: 'PROXY', proxyErr: { type: 'BROKER', brokerErr: { type: 'RESPONSE', respErr: 'x' } } }, 'forwarding-refused', /unexpectedly/],
         [{ type: 'PROXY', proxyErr: { type: 'BROKER', brokerErr: { type: 'UNEXPECTED', respErr: 'x' } } }, 'forwarding-refused', /unexpectedly/],
         [{ type: 'PROXY', proxyErr: { type: 'BROKER', brokerErr: { type: 'NO_SERVICE' } } }, 'forwarding-refused', /NO_SERVICE/],
-        [{ type: 'PROXY', proxyErr: { type: 'PROTOCOL', protocolErr: { type: 'AUTH' } } }, 'forwarding-refused', /PROTOCOL AUTH/],
+        [{ type: 'PROXY', proxyErr: { type: 'PROTOCOL', protocolErr: { type: 'AUTH' } } }, 'destination-refused', /PROTOCOL AUTH/],
         [{ type: 'PROXY', proxyErr: { type: 'BASIC_AUTH' } }, 'forwarding-refused', /password/],
         [{ type: 'PROXY', proxyErr: { type: 'NO_SESSION' } }, 'no-session', /NO_SESSION/],
         [{ type: 'AUTH' }, 'forwarding-refused', /AUTH/],
@@ -359,7 +359,7 @@ describe('ProxyClient (firmware/smp/proxy-client.ts)', () => {
       for (const [error, code, re] of cases) {
         const s = setup();
         s.p.prxyError = error;
-        const e = await expectProxyError(s.proxy.relaySession(s.route), code, 'forwarding');
+        const e = await expectProxyError(s.proxy.relaySession(s.route), code, code.indexOf('destination') === 0 ? 'destination' : 'forwarding');
         assert.deepEqual(e.error, decodeErrorType(encodeErrorType(error)), 'the ERR as P sent it');
         assert.match(e.message, re);
       }
