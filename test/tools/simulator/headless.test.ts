@@ -91,8 +91,7 @@ describe('tools/simulator headless run', function () {
     // Escape steps back out of the QR code and the new-contact menu.
     for (let i = 0; i < 3 && !isTop(alice, ContactsScreen); i++) alice.input.key('Escape');
     await until(() => isTop(alice, ContactsScreen), 'Alice back on the contacts');
-    // The list comes back with nothing selected (it was empty when first shown): select Bob, open.
-    alice.input.key('Down');
+    // The list comes back with the contact just added selected: Enter opens the chat.
     alice.input.key('Enter');
     await until(() => isTop(alice, ChatScreen), 'Alice opened the chat');
     const got = alice.app.model.messagesBefore(aliceContactId, -1, 5);
