@@ -10,21 +10,25 @@ import type { ZstdDecompress } from '../chat/framing';
 import type { Profile } from '../chat/profile';
 import { SUPPORTED_CHAT_VRANGE } from '../chat/version';
 import { decompressZstd } from '../compression/zstd';
-import { toHex } from '../encoding/bytes';
-import type { SmpServerAddress } from '../smp/address';
+import { fromHex, toHex, wipe } from '../encoding/bytes';
+import { utf8Encode } from '../encoding/utf8';
+import type { SmpServer, SmpServerAddress } from '../smp/address';
 import type { QueueEvent, RecipientQueue } from '../smp/client';
 import { SmpClientError, SmpCommandError } from '../smp/client-errors';
 import type { SmpClientPool } from '../smp/client-pool';
 import { StoreType } from '../store/record-types';
 import type { Store } from '../store/store';
 import type { Transaction } from '../store/transaction';
-import { AgentError, openAgentMessage, openEnvelope, sealMessage } from './agent-crypto';
+import { AgentError, openAgentMessage, openEnvelope, sealInvitation, sealMessage } from './agent-crypto';
 import type { OpenedEnvelope } from './agent-crypto';
 import type { AMessage } from './agent-message';
-import { renderConnectionLink } from './connection-link';
+import { negotiateConnectionRequest, parseConnectionLink, renderConnectionLink } from './connection-link';
+import type { ConnectionRequest } from './connection-link';
 import {
   decodeConnection,
+  decodeContactRequest,
   decodeInboxEntry,
+  encodeContactRequest,
   decodeOutboxEntry,
   encodeConnection,
   encodeInboxEntry,
@@ -33,20 +37,23 @@ import {
 } from './connection-store';
 import type { ConnectionRecord, ConnectionRole, ConnectionStatus, InboxEntry, OutboxEntry, PendingReceipt, RcvQueueRecord } from './connection-store';
 import { EngineError } from './engine-errors';
-import { acceptInitiatorInfo, acceptJoinerConfirmation, joinInvitation, newInvitation, planJoin } from './handshake';
-import type { HandshakeStep } from './handshake';
+import { acceptInitiatorInfo, acceptJoinerConfirmation, joinInvitation, newContactAddress, newInvitation, planJoin, sealHello } from './handshake';
+import type { HandshakeStep, JoinPlan } from './handshake';
 import { checkMsgIntegrity, checkReceipt, createReceipt, prepareAgentMessage, recordReceived } from './integrity';
 import type { MsgIntegrity } from './integrity';
 import { DirectSender } from './message-sender';
 import type { MessageSender, SendTarget } from './message-sender';
 import { Ratchet } from './ratchet';
 import { E2E_VERSION_MAX } from './ratchet-header';
-import { SUPPORTED_SMP_CLIENT_VRANGE } from './versions';
+import { SUPPORTED_AGENT_VRANGE, SUPPORTED_SMP_CLIENT_VRANGE } from './versions';
 import { generateInitiatorParams, generateJoinerParams, replyKem } from './x3dh';
 
 /**
  * The SimpleX agent engine: connections made with one-time invitations (agent.md §5.1, both
- * roles), messages sent and received over them with receipts (§6, §9), all of it durable.
+ * roles; the legacy KEY + HELLO handshake of §5.2 where a queue is not sender-securable) and
+ * through contact addresses (§5.3, both sides), messages sent and received over them with
+ * receipts (§6, §9), all of it durable. A contact request is committed (StoreType.Invitation)
+ * before its ACK, like a message.
  *
  * Durability, the rules everything here follows:
  * - Receiving. A delivered message is decrypted, and the advanced ratchet, the hash chain, the
@@ -98,7 +105,12 @@ export type AgentEvent =
   /** A received message was refused (tampered, replayed, unexpected) and acknowledged; nothing changed. */
   | { readonly type: 'rejected'; readonly connId: string; readonly error: SimpleGoError }
   /** The connection and its queue are gone. */
-  | { readonly type: 'deleted'; readonly connId: string };
+  | { readonly type: 'deleted'; readonly connId: string }
+  /**
+   * A contact request arrived at our address `connId` and is stored until acceptContact or
+   * rejectContact names `requestId` (contactRequests() lists the pending ones after a restart).
+   */
+  | { readonly type: 'contact-request'; readonly connId: string; readonly requestId: string; readonly profile: Profile };
 
 export interface AgentOptions {
   /** Unlocked. */
@@ -119,6 +131,12 @@ export interface AgentOptions {
   /** First outbox retry delay after a temporary failure; doubles up to retryMaxMs. Default 2 s / 5 min. */
   readonly retryBaseMs?: number;
   readonly retryMaxMs?: number;
+  /**
+   * Create queues the sender cannot secure (legacy, agent.md §5.2), as routers below SMP v9 make
+   * them; the handshakes over them use KEY and HELLO. Default false. A router that can only make
+   * legacy queues is used as it is either way.
+   */
+  readonly legacyQueues?: boolean;
   /** Called synchronously; must not throw (an exception is logged and ignored). */
   readonly onEvent: (event: AgentEvent) => void;
 }
@@ -129,6 +147,15 @@ export interface ConnectionSummary {
   readonly status: ConnectionStatus;
   /** The peer's profile once its connection info arrived. */
   readonly profile: Profile | null;
+}
+
+/** A contact request waiting at one of our addresses. */
+export interface ContactRequest {
+  readonly requestId: string;
+  /** The address it arrived at. */
+  readonly connId: string;
+  /** The requester's profile, from its x.contact. */
+  readonly profile: Profile;
 }
 
 export interface InboxItem extends InboxEntry {
@@ -162,6 +189,8 @@ interface Conn {
 }
 
 const CONN_ID_LENGTH = 16;
+/** Contact request ids: a hash of the requester's invitation, so a redelivered request is recognised. */
+const REQUEST_ID_LENGTH = 16;
 /** Entries per outbox segment: entries are whole 16 KB envelopes. */
 const OUTBOX_PER_SEGMENT = 2;
 const INBOX_PER_SEGMENT = 16;
@@ -181,6 +210,8 @@ export class Agent {
   private spareKem: KemKeyPair | null = null;
   private kemFilling = false;
   private counters = { received: 0, duplicates: 0, rejected: 0, sent: 0, resent: 0 };
+  /** Contact requests being accepted now: a second accept of the same one must not join twice. */
+  private accepting: { [requestId: string]: boolean } = {};
 
   constructor(options: AgentOptions) {
     this.o = options;
@@ -244,6 +275,12 @@ export class Agent {
   /** Creates a queue and a one-time invitation link (agent.md §5.1 step 1). */
   async createInvitation(profile: Profile): Promise<{ connId: string; link: string }> {
     this.requireRunning();
+    const made = await this.newInvitationConn(profile);
+    return { connId: made.conn.key, link: renderConnectionLink(made.link) };
+  }
+
+  /** A new initiator connection with its queue, committed; and its link. */
+  private async newInvitationConn(profile: Profile): Promise<{ conn: Conn; link: ConnectionRequest }> {
     const crypto = this.o.crypto;
     const connInfo = connInfoOf(profile);
     const kem = this.pq ? await this.takeKemKeyPair() : null;
@@ -258,18 +295,26 @@ export class Agent {
       .put(StoreType.Connection, id, encodeConnection(made.record))
       .commit();
     const conn = this.register(id, made.record);
-    return { connId: conn.key, link: renderConnectionLink(made.link) };
+    return { conn: conn, link: made.link };
   }
 
   /**
    * Joins a one-time invitation (agent.md §5.1 steps 2-5): our reply queue is created, and the
-   * confirmation is committed to the outbox with the new ratchet, to be sent after SKEY.
+   * confirmation is committed to the outbox with the new ratchet, to be sent after SKEY (or
+   * unsigned with 'K', for a legacy queue, §5.2). A contact address link is handed to
+   * joinContactAddress.
    */
   async joinInvitation(linkText: string, profile: Profile): Promise<string> {
     this.requireRunning();
+    // A contact address is "joined" by sending it a request (agent.md §5.3).
+    if (parseConnectionLink(linkText).mode === 'contact') return this.joinContactAddress(linkText, profile);
+    return this.joinPlanned(planJoin(linkText, this.pq), profile, null);
+  }
+
+  /** joinInvitation's work; `requestId`: the contact request being accepted, deleted in the same commit. */
+  private async joinPlanned(plan: JoinPlan, profile: Profile, requestId: Uint8Array | null): Promise<string> {
     const crypto = this.o.crypto;
     const connInfo = connInfoOf(profile);
-    const plan = planJoin(linkText, this.pq);
     const linkKem = plan.request.e2e !== null ? plan.request.e2e.kem : null;
     const reply = replyKem(plan.e2eVersion, linkKem, plan.pqSupport);
     const kem = reply !== null ? await this.takeKemKeyPair() : null;
@@ -284,12 +329,115 @@ export class Agent {
       .put(StoreType.Ratchet, id, step.ratchet.serialize())
       .put(StoreType.Connection, id, encodeConnection(step.record))
       .append(StoreType.Outbox, id, encodeOutboxEntry(step.outbox as OutboxEntry));
+    if (requestId !== null) tx.delete(StoreType.Invitation, requestId);
     tx.commit();
     const conn = this.register(id, step.record);
     conn.ratchet = step.ratchet;
     this.scheduleDrain(conn);
     this.refillRatchetKem(conn);
     return conn.key;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Contact addresses (agent.md §5.3)
+
+  /**
+   * Creates a long-term contact address: a contact-mode queue and its link
+   * (`simplex:/contact#/?v=2-7&smp=…`, no e2e part). Requests to it arrive as 'contact-request'
+   * events. deleteConnection(connId) deletes the address and its pending requests.
+   */
+  async createContactAddress(): Promise<{ connId: string; link: string }> {
+    this.requireRunning();
+    const id = this.o.random.bytes(CONN_ID_LENGTH);
+    const rcvQueue = await this.createQueue(id, 'contact');
+    const made = newContactAddress(rcvQueue);
+    this.o.store
+      .begin()
+      .createLog(StoreType.Outbox, id, OUTBOX_PER_SEGMENT)
+      .createLog(StoreType.Inbox, id, INBOX_PER_SEGMENT)
+      .put(StoreType.Connection, id, encodeConnection(made.record))
+      .commit();
+    const conn = this.register(id, made.record);
+    return { connId: conn.key, link: renderConnectionLink(made.link) };
+  }
+
+  /**
+   * Sends a contact request to an address: our own one-time invitation (a new connection, whose
+   * id this returns, as createInvitation makes it) goes to the address queue in an
+   * AgentInvitation with our profile as x.contact, boxed once with an ephemeral key. When the
+   * address owner accepts, the connection goes on as an invitation we made: 'confirmed', then
+   * 'connected'. The request is sent before this resolves; if it cannot be, the new connection is
+   * deleted again and the error is thrown (nothing is retried: send the request again).
+   */
+  async joinContactAddress(linkText: string, profile: Profile): Promise<string> {
+    this.requireRunning();
+    const address = parseConnectionLink(linkText);
+    if (address.mode !== 'contact') throw new EngineError('bad-link', 'this is a one-time invitation, not a contact address: join it with joinInvitation');
+    const versions = negotiateConnectionRequest(address);
+    const queue = address.queues[0];
+    const made = await this.newInvitationConn(profile);
+    const conn = made.conn;
+    let envelope: Uint8Array;
+    try {
+      envelope = sealInvitation(
+        this.o.crypto,
+        this.o.random,
+        { dhPublicKey: queue.dhPublicKey, smpClientVersion: versions.smpClientVersion },
+        versions.agentVersion,
+        made.link,
+        contactInfoOf(profile),
+      );
+      // A contact queue has no sender key: the request goes unsigned (see sendUnsigned).
+      await this.sendUnsigned(queue.server, queue.senderId, envelope, true);
+    } catch (e) {
+      if (this.running && !conn.removed) await this.deleteConnection(conn.key).then(noop, (d) => this.logFailure('agent.contact.cleanup', conn, d));
+      throw e;
+    }
+    return conn.key;
+  }
+
+  /** The contact requests waiting at our addresses, in no particular order. */
+  contactRequests(): ContactRequest[] {
+    this.requireRunning();
+    const ids = this.o.store.list(StoreType.Invitation);
+    const out: ContactRequest[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const bytes = this.o.store.get(StoreType.Invitation, ids[i]);
+      if (bytes === null) continue;
+      const r = decodeContactRequest(bytes);
+      const profile = this.contactProfileOrNull(r.connInfo);
+      if (profile !== null) out.push({ requestId: toHex(ids[i]), connId: toHex(r.addressId), profile: profile });
+    }
+    return out;
+  }
+
+  /**
+   * Accepts a contact request: joins the requester's invitation as a joiner (§5.1 with the roles
+   * swapped) with our `profile`, and drops the request in the same commit. Returns the new
+   * connection's id; it reports 'connected' as any joined invitation does.
+   */
+  async acceptContact(requestId: string, profile: Profile): Promise<string> {
+    this.requireRunning();
+    const id = this.requestIdBytes(requestId);
+    if (this.accepting[requestId] === true) throw new EngineError('not-ready', 'this contact request is being accepted already');
+    const bytes = this.o.store.get(StoreType.Invitation, id);
+    if (bytes === null) throw new EngineError('unknown-connection', 'there is no contact request with this id (accepted or rejected already?)');
+    const request = decodeContactRequest(bytes);
+    this.accepting[requestId] = true;
+    try {
+      return await this.joinPlanned(planJoin(request.link, this.pq), profile, id);
+    } finally {
+      delete this.accepting[requestId];
+    }
+  }
+
+  /** Rejects a contact request: it is forgotten; the requester is not told (as upstream). */
+  rejectContact(requestId: string): void {
+    this.requireRunning();
+    const id = this.requestIdBytes(requestId);
+    if (this.accepting[requestId] === true) throw new EngineError('not-ready', 'this contact request is being accepted');
+    if (!this.o.store.has(StoreType.Invitation, id)) throw new EngineError('unknown-connection', 'there is no contact request with this id (accepted or rejected already?)');
+    this.o.store.begin().delete(StoreType.Invitation, id).commit();
   }
 
   /**
@@ -304,6 +452,10 @@ export class Agent {
     if (sq === null || rec.status === 'deleting') throw new EngineError('not-ready', 'this connection cannot send yet: the handshake has not reached it');
     const ratchet = this.ratchetOf(conn);
     if (!ratchet.canEncrypt()) throw new EngineError('not-ready', 'this connection cannot send until the peer has answered');
+    // A legacy queue takes signed messages only once its owner has run KEY: after the handshake.
+    if ((!sq.senderCanSecure || rec.awaitHello) && rec.status !== 'connected') {
+      throw new EngineError('not-ready', 'this connection cannot send until the legacy handshake (HELLO) is complete');
+    }
     const body = encodeChatMessage({
       chatVRange: SUPPORTED_CHAT_VRANGE,
       msgId: newSharedMsgId(this.o.random),
@@ -390,7 +542,7 @@ export class Agent {
   // -------------------------------------------------------------------------------------------
   // Queues
 
-  private async createQueue(id: Uint8Array): Promise<RcvQueueRecord> {
+  private async createQueue(id: Uint8Array, mode: 'messaging' | 'contact' = 'messaging'): Promise<RcvQueueRecord> {
     const routers = this.o.routers;
     if (routers.length === 0) throw new EngineError('no-router', 'no router is configured to create the connection queue on');
     const address = routers[routers.length === 1 ? 0 : this.o.random.bytes(1)[0] % routers.length];
@@ -402,7 +554,7 @@ export class Agent {
     const created = await this.o.pool.client(address).createQueue({
       rcvAuthKey: { alg: 'ed25519', privateKey: rcvAuthKey.privateKey, publicKey: rcvAuthKey.publicKey },
       rcvDhKey: rcvDhKey,
-      queueMode: 'messaging',
+      queueMode: mode === 'contact' ? 'contact' : this.o.legacyQueues === true ? null : 'messaging',
       link: null,
       ntfCreds: null,
       basicAuth: address.basicAuth,
@@ -413,9 +565,8 @@ export class Agent {
       },
     });
     this.requireRunning();
-    if (created.queueMode !== 'messaging') {
-      throw new EngineError('unsupported', 'the router made a queue the sender cannot secure (it is too old for the fast handshake)');
-    }
+    if (mode === 'messaging' && created.queueMode === 'contact') throw new EngineError('unsupported', 'the router made a contact queue where a messaging queue was asked for');
+    if (mode === 'contact' && created.queueMode === 'messaging') throw new EngineError('unsupported', 'the router made a messaging queue where a contact address was asked for');
     return {
       server: address.server,
       rcvId: created.rcvId,
@@ -425,7 +576,8 @@ export class Agent {
       e2eKey: e2eKey,
       e2eDhSecret: null,
       smpClientVersion: SUPPORTED_SMP_CLIENT_VRANGE.max,
-      senderCanSecure: true,
+      // A router below v9 makes legacy queues whatever was asked: the handshake then uses KEY.
+      senderCanSecure: mode === 'messaging' && created.queueMode === 'messaging',
     };
   }
 
@@ -537,10 +689,20 @@ export class Agent {
       senderCanSecure: q.senderCanSecure,
       smpClientVersion: q.smpClientVersion,
     });
+    if (rec.role === 'address') {
+      // An address queue takes contact requests and nothing else (its e2e secret is never stored).
+      wipe(opened.e2eDhSecret);
+      if (opened.action !== 'invitation') throw new AgentError('not-accepted', "an address queue only takes contact requests, not a '" + opened.envelope.kind + "' envelope");
+      return this.onContactRequest(conn, opened);
+    }
     switch (opened.action) {
       case 'confirmation':
         if (rec.role === 'initiator' && rec.status === 'invited') return this.onConfirmation(conn, acceptJoinerConfirmation(this.o.crypto, this.o.random, rec, opened), 'confirmed');
-        if (rec.role === 'joiner' && rec.status === 'joined') return this.onConfirmation(conn, acceptInitiatorInfo(this.o.crypto, rec, this.ratchetOf(conn), opened), 'connected');
+        if (rec.role === 'joiner' && rec.status === 'joined' && rec.peerConnInfo === null) {
+          const step = acceptInitiatorInfo(this.o.crypto, this.o.random, rec, this.ratchetOf(conn), opened);
+          // Legacy: connected only after HELLO both ways.
+          return this.onConfirmation(conn, step, step.record.status === 'connected' ? 'connected' : null);
+        }
         throw new AgentError('not-accepted', 'a confirmation arrived on a connection past its handshake');
       case 'repeat-confirmation':
         // Its first copy was committed; the ACK was lost.
@@ -549,11 +711,37 @@ export class Agent {
       case 'message':
         return this.onMessage(conn, opened, brokerTs);
       default:
-        throw new EngineError('unsupported', "received a '" + opened.envelope.kind + "' envelope, which this agent does not handle (contact requests, ratchet re-sync)");
+        if (opened.action === 'invitation') throw new AgentError('not-accepted', 'a contact request arrived on a queue that is not a contact address');
+        throw new EngineError('unsupported', "received a '" + opened.envelope.kind + "' envelope, which this agent does not handle (ratchet re-sync)");
     }
   }
 
-  private onConfirmation(conn: Conn, step: HandshakeStep, event: 'confirmed' | 'connected'): AgentEvent[] {
+  /**
+   * A contact request at our address: checked now (a request we could never accept is refused
+   * at once) and committed, so the ACK that follows cannot lose it. Its id is a hash of the
+   * requester's invitation, so a redelivery after a lost ACK is recognised and not reported twice.
+   */
+  private onContactRequest(conn: Conn, opened: OpenedEnvelope): AgentEvent[] {
+    const env = opened.envelope;
+    if (env.kind !== 'invitation') throw new AgentError('not-accepted', 'expected a contact request');
+    if (env.agentVersion < SUPPORTED_AGENT_VRANGE.min || env.agentVersion > SUPPORTED_AGENT_VRANGE.max) {
+      throw new AgentError('version', 'the contact request uses agent version ' + env.agentVersion + '; SimpleGo speaks ' + SUPPORTED_AGENT_VRANGE.min + '..' + SUPPORTED_AGENT_VRANGE.max);
+    }
+    const profile = this.contactProfileOrNull(env.connInfo);
+    if (profile === null) throw new EngineError('unsupported', "the contact request carries no profile (x.contact)");
+    const link = renderConnectionLink(env.connReq);
+    planJoin(link, this.pq);
+    const id = new Uint8Array(this.o.crypto.sha256(utf8Encode(link)).subarray(0, REQUEST_ID_LENGTH));
+    if (this.o.store.has(StoreType.Invitation, id)) {
+      this.counters.duplicates++;
+      return [];
+    }
+    const record = encodeContactRequest({ addressId: conn.id, agentVersion: env.agentVersion, link: link, connInfo: env.connInfo });
+    this.o.store.begin().put(StoreType.Invitation, id, record).commit();
+    return [{ type: 'contact-request', connId: conn.key, requestId: toHex(id), profile: profile }];
+  }
+
+  private onConfirmation(conn: Conn, step: HandshakeStep, event: 'confirmed' | 'connected' | null): AgentEvent[] {
     const profile = this.profileOf(step.record.peerConnInfo as Uint8Array);
     const tx = this.o.store.begin().put(StoreType.Ratchet, conn.id, step.ratchet.serialize()).put(StoreType.Connection, conn.id, encodeConnection(step.record));
     if (step.outbox !== null) tx.append(StoreType.Outbox, conn.id, encodeOutboxEntry(step.outbox));
@@ -561,7 +749,7 @@ export class Agent {
     conn.ratchet = step.ratchet;
     this.commit(conn, tx, step.record);
     if (step.outbox !== null) this.scheduleDrain(conn);
-    return [{ type: event, connId: conn.key, profile: profile }];
+    return event === null ? [] : [{ type: event, connId: conn.key, profile: profile }];
   }
 
   private onMessage(conn: Conn, opened: OpenedEnvelope, brokerTs: number): AgentEvent[] {
@@ -601,6 +789,11 @@ export class Agent {
             outbox = { kind: 'control', sndMsgId: prepared.sndMsgId, notification: false, envelope: sealed.envelope };
           }
         }
+      } else if (am.type === 'HELLO') {
+        const hello = this.onHello(next, ratchet);
+        next = hello.record;
+        if (hello.outbox !== null) outbox = hello.outbox;
+        if (hello.connected) events.push({ type: 'connected', connId: conn.key, profile: this.profileOf(next.peerConnInfo as Uint8Array) });
       } else if (am.type === 'A_RCVD') {
         let pending = next.pendingReceipts;
         for (let i = 0; i < am.receipts.length; i++) {
@@ -621,8 +814,8 @@ export class Agent {
         }
         next = { ...next, pendingReceipts: pending };
       }
-      // HELLO, EREADY and the queue-rotation messages need nothing here: this agent neither
-      // rotates queues nor re-synchronises ratchets, and the legacy handshake is refused earlier.
+      // EREADY and the queue-rotation messages need nothing here: this agent neither rotates
+      // queues nor re-synchronises ratchets.
     }
     tx.put(StoreType.Ratchet, conn.id, ratchet.serialize()).put(StoreType.Connection, conn.id, encodeConnection(next));
     if (outbox !== null) tx.append(StoreType.Outbox, conn.id, encodeOutboxEntry(outbox));
@@ -643,6 +836,29 @@ export class Agent {
     return events;
   }
 
+  /**
+   * The peer's HELLO (legacy handshake, §5.2 steps 4-5): the initiator answers with its own
+   * (queued in the same commit), and whoever has then both sent and received HELLO is connected.
+   * A HELLO outside the legacy handshake, or a second one, changes nothing.
+   */
+  private onHello(rec: ConnectionRecord, ratchet: Ratchet): { record: ConnectionRecord; outbox: OutboxEntry | null; connected: boolean } {
+    if (!rec.awaitHello || rec.helloReceived || rec.status === 'connected' || rec.peerConnInfo === null) {
+      this.o.log.write('info', 'agent.hello.ignored', {});
+      return { record: rec, outbox: null, connected: false };
+    }
+    let next: ConnectionRecord = { ...rec, helloReceived: true };
+    let outbox: OutboxEntry | null = null;
+    // The joiner sent its HELLO first, so it has one in flight or sent; the initiator answers.
+    if (rec.role === 'initiator' && !rec.helloSent) {
+      const sealed = sealHello(this.o.crypto, this.o.random, next, ratchet);
+      next = sealed.record;
+      outbox = sealed.outbox;
+    }
+    const connected = next.helloSent;
+    if (connected) next = { ...next, status: 'connected' };
+    return { record: next, outbox: outbox, connected: connected };
+  }
+
   /** The first x.msg.new of a chat body, or null when it has none (other events are ignored). */
   private textOf(body: Uint8Array): { sharedMsgId: Uint8Array | null; text: string } | null {
     const items = decodeChatBody(body, this.decompress);
@@ -657,6 +873,23 @@ export class Agent {
     const p = this.profileOrNull(connInfo);
     if (p === null) throw new EngineError('unsupported', "the peer's connection info carries no profile (x.info)");
     return p;
+  }
+
+  /** The profile of a contact request's x.contact (or, leniently, x.info), or null. */
+  private contactProfileOrNull(connInfo: Uint8Array): Profile | null {
+    const items = decodeChatBody(connInfo, this.decompress);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (item.ok && item.message.event.type === 'x.contact') return item.message.event.profile;
+      if (item.ok && item.message.event.type === 'x.info') return item.message.event.profile;
+    }
+    return null;
+  }
+
+  private requestIdBytes(requestId: string): Uint8Array {
+    const id = typeof requestId === 'string' ? fromHex(requestId) : null;
+    if (id === null || id.length !== REQUEST_ID_LENGTH) throw new EngineError('unknown-connection', 'there is no contact request with this id');
+    return id;
   }
 
   private profileOrNull(connInfo: Uint8Array): Profile | null {
@@ -694,7 +927,11 @@ export class Agent {
         if (sq === null) throw new EngineError('bad-record', 'an outbox entry waits on a connection without a send queue');
         const target: SendTarget = { server: sq.server, sndId: sq.sndId, senderKey: { alg: 'ed25519', privateKey: sq.senderKey.privateKey, publicKey: sq.senderKey.publicKey } };
         try {
-          if (!sq.secured) {
+          if (conn.record.peerSenderKey !== null) {
+            await this.secureOwnQueue(conn);
+            if (!this.running || conn.removed) return;
+          }
+          if (!sq.secured && sq.senderCanSecure) {
             await this.sender.secureQueue(target);
             if (!this.running || conn.removed) return;
             const cur = conn.record;
@@ -703,7 +940,11 @@ export class Agent {
               this.commit(conn, this.o.store.begin().put(StoreType.Connection, conn.id, encodeConnection(next)), next);
             }
           }
-          await this.sender.send(target, entry.envelope, entry.notification);
+          if (!sq.senderCanSecure && (entry.kind === 'confirmation' || entry.kind === 'conn-info')) {
+            await this.sendUnsigned(target.server, target.sndId, entry.envelope, entry.notification);
+          } else {
+            await this.sender.send(target, entry.envelope, entry.notification);
+          }
         } catch (e) {
           if (!this.running || conn.removed) return;
           if (isPermanent(e)) {
@@ -730,13 +971,41 @@ export class Agent {
     const tx = this.o.store.begin().truncateLog(StoreType.Outbox, conn.id, position + 1);
     const rec = conn.record;
     let next = rec;
-    if (entry.kind === 'conn-info' && rec.status === 'confirmed') {
+    if (entry.kind === 'conn-info' && rec.status === 'confirmed' && !rec.awaitHello) {
       next = { ...rec, status: 'connected' };
-      tx.put(StoreType.Connection, conn.id, encodeConnection(next));
+    } else if (entry.kind === 'hello' && !rec.helloSent) {
+      next = { ...rec, helloSent: true };
+      if (rec.helloReceived && rec.status !== 'connected' && rec.status !== 'deleting') next = { ...next, status: 'connected' };
     }
+    if (next !== rec) tx.put(StoreType.Connection, conn.id, encodeConnection(next));
     this.commit(conn, tx, next);
     if (entry.kind === 'message') this.emit({ type: 'sent', connId: conn.key, msgId: entry.sndMsgId });
-    if (next !== rec) this.emit({ type: 'connected', connId: conn.key, profile: this.profileOf(rec.peerConnInfo as Uint8Array) });
+    if (next.status === 'connected' && rec.status !== 'connected') this.emit({ type: 'connected', connId: conn.key, profile: this.profileOf(rec.peerConnInfo as Uint8Array) });
+  }
+
+  /**
+   * Legacy handshake: KEY on our receive queue with the peer's sender key, then forget the key.
+   * Repeating KEY with the same key is harmless, so a crash between the two is safe.
+   */
+  private async secureOwnQueue(conn: Conn): Promise<void> {
+    const key = conn.record.peerSenderKey as Uint8Array;
+    const q = conn.record.rcvQueue;
+    await this.o.pool.client({ server: q.server, basicAuth: null }).secureQueue(recipientOf(q), { alg: 'ed25519', raw: key });
+    if (!this.running || conn.removed) return;
+    const cur = conn.record;
+    if (cur.peerSenderKey !== null) {
+      const next: ConnectionRecord = { ...cur, peerSenderKey: null };
+      this.commit(conn, this.o.store.begin().put(StoreType.Connection, conn.id, encodeConnection(next)), next);
+    }
+  }
+
+  /**
+   * The confirmation to a legacy queue goes unsigned (the queue has no sender key until its owner
+   * runs KEY with the one inside), and so does a contact request (a contact queue never has one).
+   * Through the sender, so private routing covers them like every other message.
+   */
+  private sendUnsigned(server: SmpServer, sndId: Uint8Array, envelope: Uint8Array, notification: boolean): Promise<void> {
+    return this.sender.sendUnsigned(server, sndId, envelope, notification);
   }
 
   private retryLater(conn: Conn, fn: () => void): void {
@@ -763,19 +1032,37 @@ export class Agent {
       if (!(e instanceof SmpCommandError && e.code === 'auth')) throw e;
     }
     if (!this.running || conn.removed) return;
-    this.o.store
+    const tx = this.o.store
       .begin()
       .delete(StoreType.Connection, conn.id)
       .delete(StoreType.Ratchet, conn.id)
       .deleteLog(StoreType.Outbox, conn.id)
-      .deleteLog(StoreType.Inbox, conn.id)
-      .commit();
+      .deleteLog(StoreType.Inbox, conn.id);
+    if (conn.record.role === 'address') this.deleteRequestsOf(conn, tx);
+    tx.commit();
     conn.removed = true;
     this.cancelTimers(conn);
     if (conn.ratchet !== null) conn.ratchet.destroy();
     conn.ratchet = null;
     delete this.conns[conn.key];
     this.emit({ type: 'deleted', connId: conn.key });
+  }
+
+  /** The pending contact requests of an address, deleted with it. */
+  private deleteRequestsOf(conn: Conn, tx: Transaction): void {
+    const ids = this.o.store.list(StoreType.Invitation);
+    for (let i = 0; i < ids.length; i++) {
+      const bytes = this.o.store.get(StoreType.Invitation, ids[i]);
+      if (bytes === null) continue;
+      let addressId: Uint8Array;
+      try {
+        addressId = decodeContactRequest(bytes).addressId;
+      } catch (e) {
+        this.logFailure('agent.contact.record', conn, e);
+        continue;
+      }
+      if (toHex(addressId) === conn.key) tx.delete(StoreType.Invitation, ids[i]);
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -938,6 +1225,14 @@ function noop(): void {}
 
 function connInfoOf(profile: Profile): Uint8Array {
   return encodeChatMessage({ chatVRange: SUPPORTED_CHAT_VRANGE, msgId: null, event: { type: 'x.info', profile: profile } }, MAX_ENCODED_INFO_LENGTH);
+}
+
+/** A contact request's connection info: the chat x.contact with our profile. */
+function contactInfoOf(profile: Profile): Uint8Array {
+  return encodeChatMessage(
+    { chatVRange: SUPPORTED_CHAT_VRANGE, msgId: null, event: { type: 'x.contact', profile: profile, contactReqId: null, welcomeMsgId: null, requestMsg: null } },
+    MAX_ENCODED_INFO_LENGTH,
+  );
 }
 
 function recipientOf(q: RcvQueueRecord): RecipientQueue {

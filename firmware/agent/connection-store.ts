@@ -20,17 +20,20 @@ import type { X3dhPrivateKeys } from './x3dh';
  * a bug or a format this firmware does not know, never an attacker.
  */
 
-const CONNECTION_FORMAT = 1;
+/** 2 adds the legacy-handshake fields at the end (format 1 is still read: they take their fast-handshake values). */
+const CONNECTION_FORMAT = 2;
+const CONNECTION_FORMAT_V1 = 1;
 const OUTBOX_FORMAT = 1;
 const INBOX_FORMAT = 1;
 
 /** Bound on messages remembered for receipts: the oldest are forgotten (never marked delivered). */
 export const MAX_PENDING_RECEIPTS = 256;
 
-export type ConnectionRole = 'initiator' | 'joiner';
+/** 'address': a contact address (agent.md §5.3), whose queue only receives contact requests. */
+export type ConnectionRole = 'initiator' | 'joiner' | 'address';
 
 /**
- * - 'invited':   initiator, the link is out, no confirmation yet
+ * - 'invited':   initiator, the link is out, no confirmation yet; an address is always 'invited'
  * - 'joined':    joiner, our confirmation is queued or sent, the initiator's info not yet received
  * - 'confirmed': initiator, the joiner's confirmation was processed and our info is queued
  * - 'connected': both infos exchanged (the initiator: ours was accepted by the router)
@@ -38,7 +41,8 @@ export type ConnectionRole = 'initiator' | 'joiner';
  */
 export type ConnectionStatus = 'invited' | 'joined' | 'confirmed' | 'connected' | 'deleting';
 
-const ROLES: readonly ConnectionRole[] = ['initiator', 'joiner'];
+/** Appended only: a stored role is its index. */
+const ROLES: readonly ConnectionRole[] = ['initiator', 'joiner', 'address'];
 const STATUSES: readonly ConnectionStatus[] = ['invited', 'joined', 'confirmed', 'connected', 'deleting'];
 
 /** The queue we receive on (simplexmq `RcvQueue`). */
@@ -69,6 +73,11 @@ export interface SndQueueRecord {
   readonly smpClientVersion: number;
   /** SKEY succeeded: the queue is ours to send to. */
   readonly secured: boolean;
+  /**
+   * The queue is sender-securable (we SKEY it). False: a legacy queue (agent.md §5.2) that its
+   * owner secures with KEY; our first message (the confirmation) goes unsigned, with 'K'.
+   */
+  readonly senderCanSecure: boolean;
 }
 
 /** A sent A_MSG whose receipt is awaited: its number and the hash the receipt must name. */
@@ -95,6 +104,15 @@ export interface ConnectionRecord {
   readonly sendChain: SendChainState;
   readonly receiveChain: ReceiveChainState | null;
   readonly pendingReceipts: readonly PendingReceipt[];
+  /**
+   * Legacy handshake (agent.md §5.2): the peer's Ed25519 sender key (raw) that our receive queue
+   * must be secured with (KEY); null when done or not needed. The outbox runs KEY before sending.
+   */
+  readonly peerSenderKey: Uint8Array | null;
+  /** The handshake ends with HELLO both ways (a 'K' confirmation was sent or received on a legacy reply queue). */
+  readonly awaitHello: boolean;
+  readonly helloSent: boolean;
+  readonly helloReceived: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -123,13 +141,21 @@ export function encodeConnection(c: ConnectionRecord): Uint8Array {
     e.int64(c.pendingReceipts[i].sndMsgId);
     e.short(c.pendingReceipts[i].msgHash);
   }
+  // Format 2 fields, at the end so that format 1 is format 2 without them.
+  writeMaybe(e, c.peerSenderKey, (k) => e.short(k));
+  e.bool(c.awaitHello);
+  e.bool(c.helloSent);
+  e.bool(c.helloReceived);
+  e.bool(c.sndQueue === null || c.sndQueue.senderCanSecure);
   return e.finish();
 }
 
 export function decodeConnection(bytes: Uint8Array): ConnectionRecord {
   const r = decode(bytes, (d): ConnectionRecord => {
     const format = d.u8();
-    if (format !== CONNECTION_FORMAT) throw badRecord('connection record has format ' + format + ', this firmware reads ' + CONNECTION_FORMAT);
+    if (format !== CONNECTION_FORMAT && format !== CONNECTION_FORMAT_V1) {
+      throw badRecord('connection record has format ' + format + ', this firmware reads ' + CONNECTION_FORMAT_V1 + ' and ' + CONNECTION_FORMAT);
+    }
     const role = pick(ROLES, d.u8(), 'role');
     const status = pick(STATUSES, d.u8(), 'status');
     const agentVersion = d.word16();
@@ -145,6 +171,19 @@ export function decodeConnection(bytes: Uint8Array): ConnectionRecord {
     if (n > MAX_PENDING_RECEIPTS) throw badRecord('connection record lists ' + n + ' pending receipts, more than ' + MAX_PENDING_RECEIPTS);
     const pendingReceipts: PendingReceipt[] = [];
     for (let i = 0; i < n; i++) pendingReceipts.push({ sndMsgId: d.int64(), msgHash: d.short() });
+    // Format 1 knew only the fast handshake: no KEY pending, no HELLO, sender-securable send queue.
+    let peerSenderKey: Uint8Array | null = null;
+    let awaitHello = false;
+    let helloSent = false;
+    let helloReceived = false;
+    let sndSecurable = true;
+    if (format === CONNECTION_FORMAT) {
+      peerSenderKey = readMaybe(d, () => d.short());
+      awaitHello = d.bool();
+      helloSent = d.bool();
+      helloReceived = d.bool();
+      sndSecurable = d.bool();
+    }
     return {
       role: role,
       status: status,
@@ -153,11 +192,15 @@ export function decodeConnection(bytes: Uint8Array): ConnectionRecord {
       connInfo: connInfo,
       peerConnInfo: peerConnInfo,
       rcvQueue: rcvQueue,
-      sndQueue: sndQueue,
+      sndQueue: sndQueue === null ? null : { ...sndQueue, senderCanSecure: sndSecurable },
       x3dhKeys: x3dhKeys,
       sendChain: sendChain,
       receiveChain: receiveChain,
       pendingReceipts: pendingReceipts,
+      peerSenderKey: peerSenderKey,
+      awaitHello: awaitHello,
+      helloSent: helloSent,
+      helloReceived: helloReceived,
     };
   });
   if (!r.ok) throw badRecord('connection record does not decode: ' + r.error.message);
@@ -207,6 +250,7 @@ function readSndQueue(d: Decoder): SndQueueRecord {
     e2eDhSecret: d.short(),
     smpClientVersion: d.word16(),
     secured: d.bool(),
+    senderCanSecure: true,
   };
 }
 
@@ -253,9 +297,10 @@ function readX3dhKeys(d: Decoder): X3dhPrivateKeys {
  * - 'message':      an A_MSG the app sent (its OK is reported as sent)
  * - 'control':      anything else the agent sends on its own (receipts)
  */
-export type OutboxKind = 'confirmation' | 'conn-info' | 'message' | 'control';
+export type OutboxKind = 'confirmation' | 'conn-info' | 'message' | 'control' | 'hello';
 
-const OUTBOX_KINDS: readonly OutboxKind[] = ['confirmation', 'conn-info', 'message', 'control'];
+/** Appended only: a stored kind is its index. 'hello' (legacy handshake, §5.2) is sent once: its OK counts toward connected. */
+const OUTBOX_KINDS: readonly OutboxKind[] = ['confirmation', 'conn-info', 'message', 'control', 'hello'];
 
 export interface OutboxEntry {
   readonly kind: OutboxKind;
@@ -330,6 +375,70 @@ export function decodeInboxEntry(bytes: Uint8Array): InboxEntry {
   });
   if (!r.ok) throw badRecord('inbox entry does not decode: ' + r.error.message);
   return r.value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contact requests (StoreType.Invitation)
+
+const CONTACT_REQUEST_FORMAT = 1;
+
+/**
+ * A contact request received at one of our addresses (agent.md §5.3), kept until the app accepts
+ * or rejects it: the requester's one-time invitation and its chat x.contact JSON.
+ */
+export interface ContactRequestRecord {
+  /** The id of the address connection it arrived at. */
+  readonly addressId: Uint8Array;
+  /** The agent version of the AgentInvitation envelope. */
+  readonly agentVersion: number;
+  /** The requester's invitation link, rendered (ASCII); joined on accept. */
+  readonly link: string;
+  /** The x.contact JSON as received. */
+  readonly connInfo: Uint8Array;
+}
+
+export function encodeContactRequest(r: ContactRequestRecord): Uint8Array {
+  const e = new Encoder(r.link.length + r.connInfo.length + 64);
+  e.u8(CONTACT_REQUEST_FORMAT);
+  e.short(r.addressId);
+  e.word16(r.agentVersion);
+  e.large(asciiBytes(r.link));
+  e.tail(r.connInfo);
+  return e.finish();
+}
+
+export function decodeContactRequest(bytes: Uint8Array): ContactRequestRecord {
+  const r = decode(bytes, (d): ContactRequestRecord => {
+    const format = d.u8();
+    if (format !== CONTACT_REQUEST_FORMAT) throw badRecord('contact request has format ' + format + ', this firmware reads ' + CONTACT_REQUEST_FORMAT);
+    const addressId = d.short();
+    const agentVersion = d.word16();
+    const link = asciiString(d.large());
+    return { addressId: addressId, agentVersion: agentVersion, link: link, connInfo: d.tail() };
+  });
+  if (!r.ok) throw badRecord('contact request does not decode: ' + r.error.message);
+  return r.value;
+}
+
+/** Links are ASCII by construction (percent-encoded); anything else is refused, never mangled. */
+function asciiBytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7e || c < 0x20) throw badRecord('a stored link must be printable ASCII');
+    out[i] = c;
+  }
+  return out;
+}
+
+function asciiString(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (c > 0x7e || c < 0x20) throw badRecord('a stored link must be printable ASCII');
+    s += String.fromCharCode(c);
+  }
+  return s;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,16 +1,17 @@
 import { CryptoError } from '../../hal/crypto';
 import type { Crypto, KeyPair } from '../../hal/crypto';
 import type { Random } from '../../hal/random';
-import { AgentError, openConnInfo, sealConfirmation } from './agent-crypto';
+import type { PublicKey } from '../crypto/keys';
+import { AgentError, openConnInfo, sealConfirmation, sealMessage } from './agent-crypto';
 import type { OpenedEnvelope } from './agent-crypto';
 import type { SmpQueueInfo } from './agent-message';
 import { negotiateConnectionRequest, parseConnectionLink } from './connection-link';
 import type { ConnectionRequest, NegotiatedVersions } from './connection-link';
 import type { ConnectionRecord, OutboxEntry, RcvQueueRecord, SndQueueRecord } from './connection-store';
 import { EngineError } from './engine-errors';
-import { initialSendChain, prepareHeaderless, receiveChainFromConfirmation } from './integrity';
+import { initialSendChain, prepareAgentMessage, prepareHeaderless, receiveChainFromConfirmation } from './integrity';
 import { senderCanSecure } from './queue-uri';
-import type { SmpQueueUri } from './queue-uri';
+import type { QueueMode, SmpQueueUri } from './queue-uri';
 import { PQ_AGENT_VERSION, Ratchet } from './ratchet';
 import { E2E_VERSION_MAX, E2E_VERSION_PQ } from './ratchet-header';
 import { SMP_CLIENT_VERSION_SENDER_SECURE, SUPPORTED_AGENT_VRANGE, SUPPORTED_E2E_VRANGE, SUPPORTED_SMP_CLIENT_VRANGE } from './versions';
@@ -24,8 +25,12 @@ import type { X3dhParams } from './x3dh';
  * in one transaction, which is what makes every step crash-safe: a step either happened
  * completely (record, ratchet, outbox) or not at all, and then the router re-delivers its input.
  *
- * The legacy handshake (§5.2: PrivHeader 'K', KEY, HELLO) is refused with EngineError
- * 'unsupported': every current app creates sender-securable queues.
+ * The legacy handshake (§5.2) is decided per queue: a confirmation sent to a queue its sender
+ * cannot secure carries PrivHeader 'K' with our sender key and goes unsigned, and the queue's
+ * owner secures it with KEY (the outbox does that before sending anything). When the
+ * initiator's confirmation carried 'K', the handshake ends with HELLO both ways: the joiner's
+ * after its KEY, the initiator's in answer to it. A queue is legacy when its link or queue info
+ * has neither q=m nor k=s, or when the agreed SMP client version is below 3.
  */
 
 /** What one handshake step produces. */
@@ -50,7 +55,7 @@ export function newInvitation(rcvQueue: RcvQueueRecord, x3dh: X3dhParams, connIn
         server: rcvQueue.server,
         senderId: rcvQueue.sndId,
         dhPublicKey: rcvQueue.e2eKey.publicKey,
-        queueMode: 'messaging',
+        queueMode: rcvQueue.senderCanSecure ? 'messaging' : null,
       },
     ],
     clientData: null,
@@ -69,6 +74,55 @@ export function newInvitation(rcvQueue: RcvQueueRecord, x3dh: X3dhParams, connIn
     sendChain: initialSendChain(),
     receiveChain: null,
     pendingReceipts: [],
+    peerSenderKey: null,
+    awaitHello: false,
+    helloSent: false,
+    helloReceived: false,
+  };
+  return { record: record, link: link };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contact address (§5.3)
+
+/**
+ * An address's record and link once its contact-mode queue exists. The link has no e2e part:
+ * each request brings the requester's own invitation, and the address side joins that. The
+ * record only receives: no send queue, no ratchet, no connection info.
+ */
+export function newContactAddress(rcvQueue: RcvQueueRecord): { record: ConnectionRecord; link: ConnectionRequest } {
+  const link: ConnectionRequest = {
+    mode: 'contact',
+    agentVRange: SUPPORTED_AGENT_VRANGE,
+    queues: [
+      {
+        smpClientVRange: SUPPORTED_SMP_CLIENT_VRANGE,
+        server: rcvQueue.server,
+        senderId: rcvQueue.sndId,
+        dhPublicKey: rcvQueue.e2eKey.publicKey,
+        queueMode: 'contact',
+      },
+    ],
+    clientData: null,
+    e2e: null,
+  };
+  const record: ConnectionRecord = {
+    role: 'address',
+    status: 'invited',
+    agentVersion: 0,
+    pqSupport: false,
+    connInfo: new Uint8Array(0),
+    peerConnInfo: null,
+    rcvQueue: rcvQueue,
+    sndQueue: null,
+    x3dhKeys: null,
+    sendChain: initialSendChain(),
+    receiveChain: null,
+    pendingReceipts: [],
+    peerSenderKey: null,
+    awaitHello: false,
+    helloSent: false,
+    helloReceived: false,
   };
   return { record: record, link: link };
 }
@@ -84,22 +138,22 @@ export interface JoinPlan {
   readonly queue: SmpQueueUri;
   /** PQ both wanted and possible at the negotiated versions. */
   readonly pqSupport: boolean;
+  /** The initiator's queue is legacy (§5.2): our confirmation carries 'K' and goes unsigned. */
+  readonly legacy: boolean;
 }
 
 /** Parses and checks an invitation link. LinkError for a malformed one, EngineError for one we cannot join. */
 export function planJoin(linkText: string, pqWanted: boolean): JoinPlan {
   const request = parseConnectionLink(linkText);
   if (request.mode !== 'invitation' || request.e2e === null) {
-    throw new EngineError('bad-link', 'this is a contact address, not a one-time invitation; contact requests are not supported yet');
+    throw new EngineError('bad-link', 'this is a contact address, not a one-time invitation: send it a contact request instead');
   }
   const versions = negotiateConnectionRequest(request);
   const queue = request.queues[0];
-  if (!senderCanSecure(queue.queueMode) || versions.smpClientVersion < SMP_CLIENT_VERSION_SENDER_SECURE) {
-    throw new EngineError('unsupported', 'the invitation asks for the legacy handshake (its queue is not sender-securable); ask the peer to update their app');
-  }
+  const legacy = !isSecurable(queue.queueMode, versions.smpClientVersion);
   const e2eVersion = versions.e2eVersion as number;
   const pq = pqWanted && versions.agentVersion >= PQ_AGENT_VERSION && e2eVersion >= E2E_VERSION_PQ;
-  return { request: request, versions: versions, e2eVersion: e2eVersion, queue: queue, pqSupport: pq };
+  return { request: request, versions: versions, e2eVersion: e2eVersion, queue: queue, pqSupport: pq, legacy: legacy };
 }
 
 /**
@@ -115,13 +169,13 @@ export function joinInvitation(crypto: Crypto, random: Random, plan: JoinPlan, x
   const ratchet = Ratchet.initJoiner(crypto, { current: plan.e2eVersion, max: E2E_VERSION_MAX }, init, linkE2e.key2);
   wipeX3dhPrivateKeys(x3dh.keys);
   const e2eKey = crypto.x25519KeyPair();
-  const sndQueue = sendQueue(crypto, plan.queue.server, plan.queue.senderId, plan.queue.dhPublicKey, e2eKey, plan.versions.smpClientVersion);
+  const sndQueue = sendQueue(crypto, plan.queue.server, plan.queue.senderId, plan.queue.dhPublicKey, e2eKey, plan.versions.smpClientVersion, !plan.legacy);
   const replyInfo: SmpQueueInfo = {
     clientVersion: SUPPORTED_SMP_CLIENT_VRANGE.max,
     server: rcvQueue.server,
     senderId: rcvQueue.sndId,
     dhPublicKey: rcvQueue.e2eKey.publicKey,
-    queueMode: 'messaging',
+    queueMode: rcvQueue.senderCanSecure ? 'messaging' : null,
   };
   const prepared = prepareHeaderless(crypto, initialSendChain(), { type: 'conn-info-reply', queues: [replyInfo], connInfo: connInfo });
   const sealed = sealConfirmation(crypto, random, ratchet, { e2eDhSecret: sndQueue.e2eDhSecret, smpClientVersion: sndQueue.smpClientVersion }, prepared.bytes, {
@@ -129,7 +183,7 @@ export function joinInvitation(crypto: Crypto, random: Random, plan: JoinPlan, x
     pqSupport: plan.pqSupport,
     e2eParams: x3dh.params,
     e2ePublicKey: e2eKey.publicKey,
-    senderKey: null,
+    senderKey: plan.legacy ? ownSenderKey(sndQueue) : null,
   });
   const record: ConnectionRecord = {
     role: 'joiner',
@@ -144,27 +198,33 @@ export function joinInvitation(crypto: Crypto, random: Random, plan: JoinPlan, x
     sendChain: prepared.next,
     receiveChain: null,
     pendingReceipts: [],
+    peerSenderKey: null,
+    awaitHello: false,
+    helloSent: false,
+    helloReceived: false,
   };
   return { record: record, ratchet: ratchet, outbox: { kind: 'confirmation', sndMsgId: prepared.sndMsgId, notification: true, envelope: sealed.envelope } };
 }
 
 /**
  * Step 8 for the joiner: the initiator's confirmation on our reply queue carries its connection
- * info 'I' and no X3DH parameters. The connection is then connected.
+ * info 'I' and no X3DH parameters. Without a sender key the connection is then connected. With
+ * one ('K', our reply queue is legacy) we must KEY our queue with it and send HELLO (§5.2 step
+ * 3): the HELLO is sealed now and queued, and the outbox runs KEY before sending it.
  */
-export function acceptInitiatorInfo(crypto: Crypto, record: ConnectionRecord, ratchet: Ratchet, opened: OpenedEnvelope): HandshakeStep {
+export function acceptInitiatorInfo(crypto: Crypto, random: Random, record: ConnectionRecord, ratchet: Ratchet, opened: OpenedEnvelope): HandshakeStep {
   const env = opened.envelope;
   if (env.kind !== 'confirmation' || env.e2eParams !== null) {
     throw new AgentError('unexpected-agent-message', "the initiator's confirmation must not carry X3DH parameters");
   }
-  if (opened.senderKey !== null) throw new EngineError('unsupported', 'the initiator answered with the legacy handshake (a sender key to KEY), which is not supported');
+  const peerKey = peerSenderKeyOf(opened);
   const info = openConnInfo(ratchet, env.encConnInfo);
   if (info.message.type !== 'conn-info') {
     throw new AgentError('unexpected-agent-message', "the initiator's confirmation carried the joiner's reply 'D', not connection info 'I'", null, true);
   }
-  const next: ConnectionRecord = {
+  const base: ConnectionRecord = {
     role: record.role,
-    status: 'connected',
+    status: peerKey === null ? 'connected' : record.status,
     agentVersion: record.agentVersion,
     pqSupport: record.pqSupport,
     connInfo: record.connInfo,
@@ -175,8 +235,14 @@ export function acceptInitiatorInfo(crypto: Crypto, record: ConnectionRecord, ra
     sendChain: record.sendChain,
     receiveChain: receiveChainFromConfirmation(crypto, info.bytes),
     pendingReceipts: record.pendingReceipts,
+    peerSenderKey: peerKey,
+    awaitHello: peerKey !== null,
+    helloSent: false,
+    helloReceived: false,
   };
-  return { record: next, ratchet: ratchet, outbox: null };
+  if (peerKey === null) return { record: base, ratchet: ratchet, outbox: null };
+  const hello = sealHello(crypto, random, base, ratchet);
+  return { record: hello.record, ratchet: ratchet, outbox: hello.outbox };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -193,7 +259,7 @@ export function acceptJoinerConfirmation(crypto: Crypto, random: Random, record:
   if (env.kind !== 'confirmation' || env.e2eParams === null || keys === null) {
     throw new AgentError('unexpected-agent-message', "the joiner's confirmation must carry its X3DH parameters");
   }
-  if (opened.senderKey !== null) throw new EngineError('unsupported', 'the joiner used the legacy handshake (a sender key to KEY), which is not supported');
+  const peerKey = peerSenderKeyOf(opened);
   const agentVersion = env.agentVersion;
   if (agentVersion < SUPPORTED_AGENT_VRANGE.min || agentVersion > SUPPORTED_AGENT_VRANGE.max) {
     throw new AgentError('version', 'the confirmation uses agent version ' + agentVersion + '; SimpleGo speaks ' + SUPPORTED_AGENT_VRANGE.min + '..' + SUPPORTED_AGENT_VRANGE.max);
@@ -207,19 +273,18 @@ export function acceptJoinerConfirmation(crypto: Crypto, random: Random, record:
     throw new AgentError('unexpected-agent-message', "the joiner's confirmation carried connection info 'I', not its reply 'D'", null, true);
   }
   const reply = info.message.queues[0];
-  if (!senderCanSecure(reply.queueMode) || reply.clientVersion < SMP_CLIENT_VERSION_SENDER_SECURE) {
-    throw new EngineError('unsupported', "the joiner's reply queue is not sender-securable (legacy handshake), which is not supported");
-  }
   const e2eKey = crypto.x25519KeyPair();
   const smpVersion = reply.clientVersion < SUPPORTED_SMP_CLIENT_VRANGE.max ? reply.clientVersion : SUPPORTED_SMP_CLIENT_VRANGE.max;
-  const sndQueue = sendQueue(crypto, reply.server, reply.senderId, reply.dhPublicKey, e2eKey, smpVersion);
+  // A legacy reply queue: our info carries 'K', and the joiner answers with KEY and HELLO.
+  const legacyReply = !isSecurable(reply.queueMode, smpVersion);
+  const sndQueue = sendQueue(crypto, reply.server, reply.senderId, reply.dhPublicKey, e2eKey, smpVersion, !legacyReply);
   const prepared = prepareHeaderless(crypto, record.sendChain, { type: 'conn-info', connInfo: record.connInfo });
   const sealed = sealConfirmation(crypto, random, ratchet, { e2eDhSecret: sndQueue.e2eDhSecret, smpClientVersion: smpVersion }, prepared.bytes, {
     agentVersion: agentVersion,
     pqSupport: pq,
     e2eParams: null,
     e2ePublicKey: e2eKey.publicKey,
-    senderKey: null,
+    senderKey: legacyReply ? ownSenderKey(sndQueue) : null,
   });
   wipeX3dhPrivateKeys(keys);
   const next: ConnectionRecord = {
@@ -235,15 +300,64 @@ export function acceptJoinerConfirmation(crypto: Crypto, random: Random, record:
     sendChain: prepared.next,
     receiveChain: receiveChainFromConfirmation(crypto, info.bytes),
     pendingReceipts: record.pendingReceipts,
+    peerSenderKey: peerKey,
+    awaitHello: legacyReply,
+    helloSent: false,
+    helloReceived: false,
   };
   return { record: next, ratchet: ratchet, outbox: { kind: 'conn-info', sndMsgId: prepared.sndMsgId, notification: false, envelope: sealed.envelope } };
 }
 
 // ---------------------------------------------------------------------------------------------
+// HELLO (legacy handshake, §5.2)
+
+/**
+ * Seals our HELLO (AgentMessage 'M' with AMessage 'H') for the outbox, once: `record` must be
+ * waiting for HELLO and not have queued one yet. The returned record has the advanced send chain;
+ * helloSent is set by the outbox when the router takes it.
+ */
+export function sealHello(crypto: Crypto, random: Random, record: ConnectionRecord, ratchet: Ratchet): { record: ConnectionRecord; outbox: OutboxEntry } {
+  const sq = record.sndQueue;
+  if (sq === null || !record.awaitHello) throw new EngineError('not-ready', 'HELLO belongs to the legacy handshake, after the connection info');
+  const prepared = prepareAgentMessage(crypto, record.sendChain, { type: 'HELLO' });
+  const sealed = sealMessage(crypto, random, ratchet, { e2eDhSecret: sq.e2eDhSecret, smpClientVersion: sq.smpClientVersion }, prepared.bytes, {
+    agentVersion: record.agentVersion,
+    pqSupport: record.pqSupport,
+  });
+  return { record: { ...record, sendChain: prepared.next }, outbox: { kind: 'hello', sndMsgId: prepared.sndMsgId, notification: true, envelope: sealed.envelope } };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Helpers
 
+/** Whether the sender may secure a queue: it says so (q=m or k=s) and the agreed version has SKEY. */
+function isSecurable(mode: QueueMode | null, smpClientVersion: number): boolean {
+  return senderCanSecure(mode) && smpClientVersion >= SMP_CLIENT_VERSION_SENDER_SECURE;
+}
+
+/** PrivHeader 'K' of a confirmation: the sender's Ed25519 key our queue must be secured with. */
+function peerSenderKeyOf(opened: OpenedEnvelope): Uint8Array | null {
+  const k = opened.senderKey;
+  if (k === null) return null;
+  // The router would refuse another algorithm only later, at KEY: refuse it here, as a bad key.
+  if (k.alg !== 'ed25519') throw new AgentError('bad-key', "the peer's sender key ('K') must be Ed25519, not " + k.alg);
+  return k.raw;
+}
+
+function ownSenderKey(sq: SndQueueRecord): PublicKey {
+  return { alg: 'ed25519', raw: sq.senderKey.publicKey };
+}
+
 /** A fresh send queue: our Ed25519 sender key and the per-queue secret with the peer's e2e key. */
-function sendQueue(crypto: Crypto, server: SndQueueRecord['server'], sndId: Uint8Array, peerDhKey: Uint8Array, e2eKey: KeyPair, smpClientVersion: number): SndQueueRecord {
+function sendQueue(
+  crypto: Crypto,
+  server: SndQueueRecord['server'],
+  sndId: Uint8Array,
+  peerDhKey: Uint8Array,
+  e2eKey: KeyPair,
+  smpClientVersion: number,
+  securable: boolean,
+): SndQueueRecord {
   let secret: Uint8Array;
   try {
     secret = crypto.x25519(e2eKey.privateKey, peerDhKey);
@@ -251,7 +365,7 @@ function sendQueue(crypto: Crypto, server: SndQueueRecord['server'], sndId: Uint
     if (e instanceof CryptoError) throw new AgentError('bad-key', "the peer's per-queue e2e key is unusable (" + e.code + ')');
     throw e;
   }
-  return { server: server, sndId: sndId, senderKey: crypto.ed25519KeyPair(), e2eDhSecret: secret, smpClientVersion: smpClientVersion, secured: false };
+  return { server: server, sndId: sndId, senderKey: crypto.ed25519KeyPair(), e2eDhSecret: secret, smpClientVersion: smpClientVersion, secured: false, senderCanSecure: securable };
 }
 
 function withE2eSecret(q: RcvQueueRecord, secret: Uint8Array): RcvQueueRecord {
