@@ -27,6 +27,11 @@ export interface MessageSender {
   secureQueue(target: SendTarget): Promise<void>;
   /** SEND of one sealed ClientMsgEnvelope, authorized by the sender key. */
   send(target: SendTarget, envelope: Uint8Array, notification: boolean): Promise<void>;
+  /**
+   * SEND without authorization, to a queue that has no sender key: a confirmation to a legacy
+   * queue (its owner runs KEY with the key inside) or a request to a contact address.
+   */
+  sendUnsigned(server: SmpServer, sndId: Uint8Array, envelope: Uint8Array, notification: boolean): Promise<void>;
 }
 
 /** Straight to the destination router, over the pool's connection to it. */
@@ -48,6 +53,10 @@ export class DirectSender implements MessageSender {
       body: envelope,
       notification: notification,
     });
+  }
+
+  sendUnsigned(server: SmpServer, sndId: Uint8Array, envelope: Uint8Array, notification: boolean): Promise<void> {
+    return this.pool.client({ server: server, basicAuth: null }).sendMessage({ sndId: sndId, senderKey: null, body: envelope, notification: notification });
   }
 }
 
@@ -96,7 +105,16 @@ export class RoutedSender implements MessageSender {
     );
   }
 
-  private route(target: SendTarget, viaProxy: (route: ProxyRoute) => Promise<void>, direct: () => Promise<void>): Promise<void> {
+  sendUnsigned(server: SmpServer, sndId: Uint8Array, envelope: Uint8Array, notification: boolean): Promise<void> {
+    const target = { server: server, sndId: sndId, senderKey: null };
+    return this.route(
+      target,
+      (route) => this.proxy.proxySend(route, { sndId: sndId, senderKey: null, body: envelope, notification: notification }),
+      () => this.direct.sendUnsigned(server, sndId, envelope, notification),
+    );
+  }
+
+  private route(target: { readonly server: SmpServer }, viaProxy: (route: ProxyRoute) => Promise<void>, direct: () => Promise<void>): Promise<void> {
     const policy = this.settings.policy();
     const ipProtected = this.settings.ipProtected();
     const decision = planRoute(policy, this.settings.routers(), target.server, this.random, ipProtected);

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { createMemoryLog } from '../../../hal/node/log';
 import { createNodeNet } from '../../../hal/node/net';
 import { RoutedSender, type MessageSender, type SendTarget } from '../../../firmware/agent/message-sender';
-import { printSmpServer, type SmpServerAddress } from '../../../firmware/smp/address';
+import { printSmpServer, type SmpServer, type SmpServerAddress } from '../../../firmware/smp/address';
 import { SmpClientError } from '../../../firmware/smp/client-errors';
 import { SmpClientPool } from '../../../firmware/smp/client-pool';
 import { ProxyClient, ProxyError } from '../../../firmware/smp/proxy-client';
@@ -42,6 +42,13 @@ class WatchedSender implements MessageSender {
 
   send(target: SendTarget, envelope: Uint8Array, notification: boolean): Promise<void> {
     return this.inner.send(target, envelope, notification).then(undefined, (e: unknown) => {
+      this.failures.push(e);
+      throw e;
+    });
+  }
+
+  sendUnsigned(server: SmpServer, sndId: Uint8Array, envelope: Uint8Array, notification: boolean): Promise<void> {
+    return this.inner.sendUnsigned(server, sndId, envelope, notification).then(undefined, (e: unknown) => {
       this.failures.push(e);
       throw e;
     });

@@ -17,7 +17,7 @@ import { addRouter, type RouterList } from '../../../firmware/smp/router-list';
 import { DEFAULT_ROUTING_POLICY } from '../../../firmware/smp/routing-policy';
 import { connectSmpTransport } from '../../../firmware/smp/transport';
 import { removeTempDirs, startTestRouter, type TestRouter } from '../../tools/router/helpers';
-import { clock, connect, crypto, Party, random, removeAgentDirs } from './agent-helpers';
+import { clock, connect, crypto, Party, profile, random, removeAgentDirs } from './agent-helpers';
 
 /** A Net that records the port of every connection it opens. */
 function recordingNet(ports: number[]): Net {
@@ -97,6 +97,30 @@ describe('agent over private message routing (two local routers)', function () {
     assert.ok(bobPorts.length > 0 && bobPorts.every((p) => p === b.server.port), 'bob connected to ' + bobPorts.join(','));
     // And their receiving pools never reached the other router either.
     assert.equal(alice.pool.existing(b.server), null);
+    assert.equal(bob.pool.existing(a.server), null);
+  });
+
+  it('routes the unsigned sends too: a contact request to an address on the other router', async () => {
+    let list: RouterList = { entries: [] };
+    list = addRouter(list, printSmpServer(a.server));
+    list = addRouter(list, printSmpServer(b.server));
+    const alicePorts: number[] = [];
+    const bobPorts: number[] = [];
+    const alice = routed('alice', a.server, list, alicePorts);
+    const bob = routed('bob', b.server, list, bobPorts);
+    await alice.agent.start();
+    await bob.agent.start();
+    const address = await alice.agent.createContactAddress();
+    const bobConn = await bob.agent.joinContactAddress(address.link, profile('bob'));
+    await alice.waitFor((es) => es.some((e) => e.type === 'contact-request'), 'the contact request');
+    const req = alice.events.find((e) => e.type === 'contact-request');
+    if (req === undefined || req.type !== 'contact-request') assert.fail('no request');
+    const aliceConn = await alice.agent.acceptContact(req.requestId, profile('alice'));
+    await alice.waitFor((es) => es.some((e) => e.type === 'connected' && e.connId === aliceConn), 'alice connected');
+    await bob.waitFor((es) => es.some((e) => e.type === 'connected' && e.connId === bobConn), 'bob connected');
+    // The unsigned request (and everything after it) left each device only towards its own router.
+    assert.ok(bobPorts.length > 0 && bobPorts.every((p) => p === b.server.port), 'bob connected to ' + bobPorts.join(','));
+    assert.ok(alicePorts.every((p) => p === a.server.port), 'alice connected to ' + alicePorts.join(','));
     assert.equal(bob.pool.existing(a.server), null);
   });
 
