@@ -15,7 +15,7 @@ import type { Random } from '../hal/random';
 import { createNodeCrypto } from '../hal/node/crypto';
 import { createPortableCrypto } from '../hal/portable/crypto';
 import { cbEncrypt } from '../firmware/crypto/box';
-import { benchAgent } from './agent-bench';
+import { benchAgent, benchAgentNetwork } from './agent-bench';
 import { fmtNumber, measureOps, printTable } from './bench-table';
 import { benchZstd } from './zstd-bench';
 import { benchSmp } from './smp-bench';
@@ -296,6 +296,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   benchCrypto();
   benchAgent();
+  await benchAgentNetwork();
   printZstd();
   await printStore();
   const smp = await benchSmp();
