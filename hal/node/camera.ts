@@ -2,7 +2,8 @@
  * The simulator's camera. What it "sees" is chosen at run time:
  * - another simulated device's screen (its FramebufferDisplay panel, optionally enlarged as a
  *   camera held close would see it): how device B scans the QR code device A shows;
- * - an image the user uploaded to the simulator page (RGBA from the page's canvas);
+ * - an image the user uploaded to the simulator page, or the latest frame of the computer's
+ *   webcam as the page samples it (RGBA or grey, from the page's canvas);
  * - nothing (frames stop; scanning simply finds no code).
  * Frames are delivered on the HAL Clock at most `maxFps` per second, so tests can drive it.
  */
@@ -18,15 +19,27 @@ export type CameraSource =
 /** Largest frame accepted from the page, in pixels (a 4K image). */
 export const MAX_FRAME_PIXELS = 3840 * 2160;
 
-/** Luma of an RGBA image, as a grey frame; throws RangeError when the sizes do not agree. */
-export function grayFromRgba(rgba: Uint8Array, width: number, height: number): GrayFrame {
+function checkSize(width: number, height: number): void {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || width * height > MAX_FRAME_PIXELS) {
     throw new RangeError('image size must be positive whole numbers, at most ' + MAX_FRAME_PIXELS + ' pixels');
   }
+}
+
+/** Luma of an RGBA image, as a grey frame; throws RangeError when the sizes do not agree. */
+export function grayFromRgba(rgba: Uint8Array, width: number, height: number): GrayFrame {
+  checkSize(width, height);
   if (rgba.length !== width * height * 4) throw new RangeError('RGBA data must be width * height * 4 = ' + width * height * 4 + ' bytes, got ' + rgba.length);
   const data = new Uint8Array(width * height);
   for (let i = 0; i < data.length; i++) data[i] = (77 * rgba[i * 4] + 150 * rgba[i * 4 + 1] + 29 * rgba[i * 4 + 2]) >> 8;
   return { width, height, data };
+}
+
+/** A grey frame over a copy of `gray` (one luma byte per pixel); throws RangeError when the sizes do not agree. */
+export function grayFrameOf(gray: Uint8Array, width: number, height: number): GrayFrame {
+  checkSize(width, height);
+  if (gray.length !== width * height) throw new RangeError('grey data must be width * height = ' + width * height + ' bytes, got ' + gray.length);
+  // A copy: the caller's buffer (a request body) may be reused after this returns.
+  return { width, height, data: new Uint8Array(gray) };
 }
 
 /** `frame` enlarged `zoom` times in each direction (nearest neighbour). */
@@ -67,6 +80,11 @@ export class NodeCamera implements Camera {
   /** Points the camera at an uploaded image (RGBA, as a canvas gives it). */
   showImage(rgba: Uint8Array, width: number, height: number): void {
     this.source = { kind: 'image', frame: grayFromRgba(rgba, width, height) };
+  }
+
+  /** Points the camera at an uploaded grey image (one luma byte per pixel, as the page sends webcam frames). */
+  showGray(gray: Uint8Array, width: number, height: number): void {
+    this.source = { kind: 'image', frame: grayFrameOf(gray, width, height) };
   }
 
   /** What the camera sees now, or null when it sees nothing. */

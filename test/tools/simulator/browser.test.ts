@@ -18,6 +18,8 @@ import { LockScreen } from '../../../firmware/ui/lock-screen';
 import { NewContactScreen } from '../../../firmware/ui/new-contact-screen';
 import type { Screen } from '../../../firmware/ui/screen';
 import { decodeQr } from '../../../hal/node/qr';
+import { FULL_LINK } from '../../firmware/ui/real-links';
+import { qrRgba, toPng } from './qr-image';
 import type { SimDevice } from '../../../tools/simulator/device';
 import { serve, type SimServer } from '../../../tools/simulator/server';
 import { Simulation } from '../../../tools/simulator/simulation';
@@ -194,5 +196,23 @@ describe('tools/simulator page in Chromium', function () {
     // Nothing the page sent was refused by a device.
     assert.equal(alice.input.rejected + bob.input.rejected, 0);
     await snap('both-delivered');
+  });
+
+  it('points a camera at an image file through "camera: image file…", scaled down to fit', async () => {
+    const bob = (sim as Simulation).device('Bob');
+    // 1600x1000 is over the 1280x960 the page may send: it must scale the picture (to 1280x800).
+    const png = toPng(qrRgba(FULL_LINK, 1600, 1000, 5, 500, 200));
+    const chooser = page.waitForEvent('filechooser');
+    await click(bob, 'camera: image file…');
+    await (await chooser).setFiles({ name: 'invitation.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+    await until(() => {
+      const f = bob.camera.capture();
+      return f !== null && f.width === 1280 && f.height === 800;
+    }, "the picture on Bob's camera");
+    assert.equal(decodeQr(bob.camera.capture() as NonNullable<ReturnType<SimDevice['camera']['capture']>>), FULL_LINK);
+    await until(async () => (await page.locator('#c-Bob').textContent()) === 'camera: invitation.png (1280x800)', 'the page to say what Bob\'s camera sees');
+    await snap('bob-camera-on-image-file');
+    await click(bob, 'camera off');
+    await until(() => bob.camera.capture() === null, "Bob's camera off");
   });
 });
