@@ -34,7 +34,8 @@ const DEVICE_PACKAGES: string[] = ['qrcode-generator'];
 /** The portable crypto backend is pure TypeScript but uses noble (BigInt): never on the device. */
 const PORTABLE_PACKAGES = ['@noble/curves', '@noble/ciphers', '@noble/hashes'];
 
-const BANNED_GLOBALS: { [name: string]: string } = {
+/** Shared with tools/device-build/es5-lint.ts, which applies the same rules to the emitted JavaScript. */
+export const BANNED_GLOBALS: { [name: string]: string } = {
   BigInt: 'no BigInt on Espruino',
   Map: 'no Map on Espruino: use a plain object keyed by string',
   Set: 'no Set on Espruino: use a plain object or an array',
@@ -51,7 +52,7 @@ const BANNED_GLOBALS: { [name: string]: string } = {
   globalThis: 'no globalThis on Espruino',
 };
 
-const BANNED_MEMBERS: { [name: string]: string } = {
+export const BANNED_MEMBERS: { [name: string]: string } = {
   'Math.imul': 'Math.imul is missing on Espruino',
   'Math.clz32': 'Math.clz32 is missing on Espruino',
   'Math.trunc': 'Math.trunc is missing on Espruino',

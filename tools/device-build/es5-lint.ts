@@ -23,6 +23,7 @@
  * - require: `require` of anything but a string literal naming an allowed built-in module.
  */
 import * as acorn from 'acorn';
+import { BANNED_GLOBALS as SOURCE_BANNED_GLOBALS, BANNED_MEMBERS as SOURCE_BANNED_MEMBERS } from '../lint-device';
 
 export interface EmittedFinding {
   file: string;
@@ -39,34 +40,16 @@ export interface LintOptions {
   allowedModules?: string[];
 }
 
-const BANNED_GLOBALS: { [name: string]: string } = {
-  BigInt: 'no BigInt on Espruino',
-  Map: 'no Map on Espruino',
-  Set: 'no Set on Espruino',
-  WeakMap: 'no WeakMap on Espruino',
-  WeakSet: 'no WeakSet on Espruino',
-  Symbol: 'no Symbol on Espruino',
-  Proxy: 'no Proxy on Espruino',
-  Reflect: 'no Reflect on Espruino',
-  TextEncoder: 'no TextEncoder on Espruino',
-  TextDecoder: 'no TextDecoder on Espruino',
-  Buffer: 'Buffer is Node-only',
-  globalThis: 'no globalThis on Espruino',
-};
-
-const BANNED_MEMBERS: { [name: string]: string } = {
-  'Math.imul': 'Math.imul is missing on Espruino',
-  'Math.clz32': 'Math.clz32 is missing on Espruino',
-  'Math.trunc': 'Math.trunc is missing on Espruino',
-  'Math.pow': 'Math.pow is inexact on Espruino: write the constant',
-  'Array.from': 'Array.from is missing on Espruino',
-  'Number.MAX_SAFE_INTEGER': 'Number.MAX_SAFE_INTEGER is missing on Espruino',
-  'Number.MIN_SAFE_INTEGER': 'Number.MIN_SAFE_INTEGER is missing on Espruino',
-  'Number.EPSILON': 'Number.EPSILON is missing on Espruino',
-  'Promise.race': 'Promise.race is missing on Espruino',
-  'Promise.allSettled': 'Promise.allSettled is missing on Espruino',
-  'Promise.any': 'Promise.any is missing on Espruino',
-};
+/**
+ * The source lint's lists (tools/lint-device.ts), minus `process` and `require`: the image's
+ * generated loader hands those to the bundle on purpose, as one object, so the emitted code may
+ * name them.
+ */
+const BANNED_GLOBALS: { [name: string]: string } = {};
+for (const name of Object.keys(SOURCE_BANNED_GLOBALS)) {
+  if (name !== 'process' && name !== 'require') BANNED_GLOBALS[name] = SOURCE_BANNED_GLOBALS[name];
+}
+const BANNED_MEMBERS: { [name: string]: string } = SOURCE_BANNED_MEMBERS;
 
 /** Math.pow can never be polyfilled into exactness; everything else above can. */
 const NEVER_POLYFILLED = ['Math.pow'];
