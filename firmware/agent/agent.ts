@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../../hal/clock';
-import type { Crypto, KemKeyPair } from '../../hal/crypto';
+import type { Crypto, KemKeyPair, KeyPair } from '../../hal/crypto';
 import { SimpleGoError } from '../../hal/errors';
 import type { Log } from '../../hal/log';
 import type { Random } from '../../hal/random';
@@ -13,9 +13,10 @@ import { decompressZstd } from '../compression/zstd';
 import { fromHex, toHex, wipe } from '../encoding/bytes';
 import { utf8Encode } from '../encoding/utf8';
 import type { SmpServer, SmpServerAddress } from '../smp/address';
-import type { QueueEvent, RecipientQueue } from '../smp/client';
+import type { QueueEvent, QueueLink, RecipientQueue } from '../smp/client';
 import { SmpClientError, SmpCommandError } from '../smp/client-errors';
 import type { SmpClientPool } from '../smp/client-pool';
+import { shortLinkPresetServers } from '../smp/presets';
 import { StoreType } from '../store/record-types';
 import type { Store } from '../store/store';
 import type { Transaction } from '../store/transaction';
@@ -45,7 +46,12 @@ import { DirectSender } from './message-sender';
 import type { MessageSender, SendTarget } from './message-sender';
 import { Ratchet } from './ratchet';
 import { E2E_VERSION_MAX } from './ratchet-header';
-import { SUPPORTED_AGENT_VRANGE, SUPPORTED_SMP_CLIENT_VRANGE } from './versions';
+import { parseSimplexLink } from './links';
+import { renderShortLink } from './short-link';
+import type { ShortLink } from './short-link';
+import { DirectLinkFetcher, resolveShortLink, sealInvitationLinkData, ShortLinkError } from './short-link-resolve';
+import type { LinkFetcher } from './short-link-resolve';
+import { SUPPORTED_AGENT_VRANGE, SUPPORTED_E2E_VRANGE, SUPPORTED_SMP_CLIENT_VRANGE } from './versions';
 import { generateInitiatorParams, generateJoinerParams, replyKem } from './x3dh';
 
 /**
@@ -124,6 +130,11 @@ export interface AgentOptions {
   readonly routers: readonly SmpServerAddress[];
   /** Default: straight to the destination router over `pool`. */
   readonly sender?: MessageSender;
+  /**
+   * How short links are fetched (LKEY / LGET); default: straight to the link's router over the
+   * pool. A ProxiedLinkFetcher keeps the device's address from the link's router.
+   */
+  readonly linkFetcher?: LinkFetcher;
   /** Post-quantum (sntrup761) ratchets for new connections; default true. */
   readonly pq?: boolean;
   /** Default: the firmware's zstd decoder; null refuses compressed bodies. */
@@ -188,6 +199,9 @@ interface Conn {
   removed: boolean;
 }
 
+/** Makes a short link's data for a queue about to be created: its router, sender ID and e2e key. */
+type LinkBuilder = (server: SmpServer, senderId: Uint8Array, e2ePublicKey: Uint8Array) => { fixedData: Uint8Array; userData: Uint8Array };
+
 const CONN_ID_LENGTH = 16;
 /** Contact request ids: a hash of the requester's invitation, so a redelivered request is recognised. */
 const REQUEST_ID_LENGTH = 16;
@@ -200,6 +214,7 @@ const DEFAULT_RETRY_MAX_MS = 300000;
 export class Agent {
   private readonly o: AgentOptions;
   private readonly sender: MessageSender;
+  private readonly linkFetcher: LinkFetcher;
   private readonly pq: boolean;
   private readonly decompress: ZstdDecompress | null;
   private readonly retryBaseMs: number;
@@ -216,6 +231,7 @@ export class Agent {
   constructor(options: AgentOptions) {
     this.o = options;
     this.sender = options.sender !== undefined ? options.sender : new DirectSender(options.pool);
+    this.linkFetcher = options.linkFetcher !== undefined ? options.linkFetcher : new DirectLinkFetcher(options.pool);
     this.pq = options.pq !== false;
     this.decompress = options.decompress !== undefined ? options.decompress : decompressZstd;
     this.retryBaseMs = options.retryBaseMs !== undefined ? options.retryBaseMs : DEFAULT_RETRY_BASE_MS;
@@ -272,22 +288,55 @@ export class Agent {
   // -------------------------------------------------------------------------------------------
   // App API
 
-  /** Creates a queue and a one-time invitation link (agent.md §5.1 step 1). */
-  async createInvitation(profile: Profile): Promise<{ connId: string; link: string }> {
+  /**
+   * Creates a queue and a one-time invitation link (agent.md §5.1 step 1). With `short: true`
+   * the full request is stored on the router as short-link data (NEW with link data, SMP v15+)
+   * and the link is a short one (`https://<router host>/i#<linkId>/<linkKey>?…`, §4.6); the
+   * joiner fetches it with LKEY, which also secures our queue with its sender key.
+   */
+  async createInvitation(profile: Profile, options?: { readonly short?: boolean }): Promise<{ connId: string; link: string }> {
     this.requireRunning();
-    const made = await this.newInvitationConn(profile);
+    const short = options !== undefined && options.short === true;
+    const made = await this.newInvitationConn(profile, short);
+    if (made.shortLink !== null) return { connId: made.conn.key, link: made.shortLink };
     return { connId: made.conn.key, link: renderConnectionLink(made.link) };
   }
 
-  /** A new initiator connection with its queue, committed; and its link. */
-  private async newInvitationConn(profile: Profile): Promise<{ conn: Conn; link: ConnectionRequest }> {
+  /** A new initiator connection with its queue, committed; and its link (and its short link when asked for). */
+  private async newInvitationConn(profile: Profile, short: boolean = false): Promise<{ conn: Conn; link: ConnectionRequest; shortLink: string | null }> {
     const crypto = this.o.crypto;
     const connInfo = connInfoOf(profile);
     const kem = this.pq ? await this.takeKemKeyPair() : null;
     const x3dh = generateInitiatorParams(crypto, E2E_VERSION_MAX, this.pq, kem);
     const id = this.o.random.bytes(CONN_ID_LENGTH);
-    const rcvQueue = await this.createQueue(id);
+    let linkKey: Uint8Array | null = null;
+    let linkFor: LinkBuilder | undefined;
+    if (short) {
+      // The link data holds the full request (with the KEM key), so it is made once the queue's
+      // sender ID and e2e key are known, and before NEW, which carries it.
+      linkFor = (server, senderId, e2ePublicKey) => {
+        const request: ConnectionRequest = {
+          mode: 'invitation',
+          agentVRange: SUPPORTED_AGENT_VRANGE,
+          queues: [{ smpClientVRange: SUPPORTED_SMP_CLIENT_VRANGE, server: server, senderId: senderId, dhPublicKey: e2ePublicKey, queueMode: 'messaging' }],
+          clientData: null,
+          e2e: { versionRange: SUPPORTED_E2E_VRANGE, key1: x3dh.params.key1, key2: x3dh.params.key2, kem: x3dh.params.kem },
+        };
+        const rootKey = crypto.ed25519KeyPair();
+        const sealed = sealInvitationLinkData(crypto, this.o.random, rootKey, SUPPORTED_AGENT_VRANGE, request, new Uint8Array(0));
+        wipe(rootKey.privateKey);
+        linkKey = sealed.linkKey;
+        return { fixedData: sealed.fixedData, userData: sealed.userData };
+      };
+    }
+    const created = await this.createQueueWith(id, 'messaging', linkFor);
+    const rcvQueue = created.queue;
     const made = newInvitation(rcvQueue, x3dh, connInfo, this.pq);
+    let shortLink: string | null = null;
+    if (short) {
+      if (created.linkId === null || linkKey === null) throw new EngineError('unsupported', 'the router did not give the short link an ID');
+      shortLink = renderShortLink({ scheme: 'https', type: 'invitation', server: rcvQueue.server, linkId: created.linkId, linkKey: linkKey });
+    }
     this.o.store
       .begin()
       .createLog(StoreType.Outbox, id, OUTBOX_PER_SEGMENT)
@@ -295,7 +344,7 @@ export class Agent {
       .put(StoreType.Connection, id, encodeConnection(made.record))
       .commit();
     const conn = this.register(id, made.record);
-    return { conn: conn, link: made.link };
+    return { conn: conn, link: made.link, shortLink: shortLink };
   }
 
   /**
@@ -306,13 +355,36 @@ export class Agent {
    */
   async joinInvitation(linkText: string, profile: Profile): Promise<string> {
     this.requireRunning();
+    const parsed = parseSimplexLink(linkText);
+    if (parsed.kind === 'short') return this.joinShortLink(parsed.link, profile);
     // A contact address is "joined" by sending it a request (agent.md §5.3).
     if (parseConnectionLink(linkText).mode === 'contact') return this.joinContactAddress(linkText, profile);
     return this.joinPlanned(planJoin(linkText, this.pq), profile, null);
   }
 
-  /** joinInvitation's work; `requestId`: the contact request being accepted, deleted in the same commit. */
-  private async joinPlanned(plan: JoinPlan, profile: Profile, requestId: Uint8Array | null): Promise<string> {
+  /**
+   * A short link (agent.md §4.6): resolved through its router, then joined as the full link it
+   * stands for. For an invitation, LKEY has already installed our sender key on the initiator's
+   * queue, so the send queue takes that key and is marked secured (no SKEY).
+   *
+   * Not crash-safe across LKEY: the key lives in memory until the join commits, so a power cut
+   * in between leaves the invitation secured with a lost key (the link then fails with AUTH).
+   */
+  private async joinShortLink(link: ShortLink, profile: Profile): Promise<string> {
+    const resolved = await resolveShortLink(this.o.crypto, this.linkFetcher, link, shortLinkPresetServers());
+    this.requireRunning();
+    const fullLink = renderConnectionLink(resolved.request);
+    if (resolved.request.mode === 'contact') return this.joinContactAddress(fullLink, profile);
+    const plan = planJoin(fullLink, this.pq);
+    if (plan.legacy) throw new ShortLinkError('wrong-queue', 'the short link data names a queue its sender cannot secure; a short invitation queue always can');
+    return this.joinPlanned(plan, profile, null, resolved.senderKey);
+  }
+
+  /**
+   * joinInvitation's work; `requestId`: the contact request being accepted, deleted in the same
+   * commit. `securedWith`: the sender key LKEY already installed on the initiator's queue.
+   */
+  private async joinPlanned(plan: JoinPlan, profile: Profile, requestId: Uint8Array | null, securedWith: KeyPair | null = null): Promise<string> {
     const crypto = this.o.crypto;
     const connInfo = connInfoOf(profile);
     const linkKem = plan.request.e2e !== null ? plan.request.e2e.kem : null;
@@ -321,7 +393,13 @@ export class Agent {
     const x3dh = generateJoinerParams(crypto, plan.e2eVersion, reply, kem);
     const id = this.o.random.bytes(CONN_ID_LENGTH);
     const rcvQueue = await this.createQueue(id);
-    const step = joinInvitation(crypto, this.o.random, plan, x3dh, rcvQueue, connInfo);
+    let step = joinInvitation(crypto, this.o.random, plan, x3dh, rcvQueue, connInfo);
+    const sq = step.record.sndQueue;
+    if (securedWith !== null && sq !== null) {
+      // The confirmation is signed at send time, so swapping the key here is enough.
+      wipe(sq.senderKey.privateKey);
+      step = { ...step, record: { ...step.record, sndQueue: { ...sq, senderKey: securedWith, secured: true } } };
+    }
     const tx = this.o.store
       .begin()
       .createLog(StoreType.Outbox, id, OUTBOX_PER_SEGMENT)
@@ -543,6 +621,11 @@ export class Agent {
   // Queues
 
   private async createQueue(id: Uint8Array, mode: 'messaging' | 'contact' = 'messaging'): Promise<RcvQueueRecord> {
+    return (await this.createQueueWith(id, mode, undefined)).queue;
+  }
+
+  /** createQueue, with short-link data made by `linkFor` for the queue's sender ID (smp.md §7.1). */
+  private async createQueueWith(id: Uint8Array, mode: 'messaging' | 'contact', linkFor: LinkBuilder | undefined): Promise<{ queue: RcvQueueRecord; linkId: Uint8Array | null }> {
     const routers = this.o.routers;
     if (routers.length === 0) throw new EngineError('no-router', 'no router is configured to create the connection queue on');
     const address = routers[routers.length === 1 ? 0 : this.o.random.bytes(1)[0] % routers.length];
@@ -551,11 +634,19 @@ export class Agent {
     const rcvDhKey = crypto.x25519KeyPair();
     const e2eKey = crypto.x25519KeyPair();
     const key = toHex(id);
+    let link: QueueLink | null = null;
+    if (linkFor !== undefined) {
+      // The router checks senderId = SHA3-384(corrId)[0..24] (prepareLinkData).
+      const corrId = this.o.random.bytes(24);
+      const senderId = new Uint8Array(crypto.sha3_384(corrId).subarray(0, 24));
+      const data = linkFor(address.server, senderId, e2eKey.publicKey);
+      link = { corrId: corrId, senderId: senderId, linkId: null, fixedData: data.fixedData, userData: data.userData };
+    }
     const created = await this.o.pool.client(address).createQueue({
       rcvAuthKey: { alg: 'ed25519', privateKey: rcvAuthKey.privateKey, publicKey: rcvAuthKey.publicKey },
       rcvDhKey: rcvDhKey,
-      queueMode: mode === 'contact' ? 'contact' : this.o.legacyQueues === true ? null : 'messaging',
-      link: null,
+      queueMode: mode === 'contact' ? 'contact' : this.o.legacyQueues === true && link === null ? null : 'messaging',
+      link: link,
       ntfCreds: null,
       basicAuth: address.basicAuth,
       // Nothing can arrive before the connection is registered: nobody knows the queue yet.
@@ -567,7 +658,7 @@ export class Agent {
     this.requireRunning();
     if (mode === 'messaging' && created.queueMode === 'contact') throw new EngineError('unsupported', 'the router made a contact queue where a messaging queue was asked for');
     if (mode === 'contact' && created.queueMode === 'messaging') throw new EngineError('unsupported', 'the router made a messaging queue where a contact address was asked for');
-    return {
+    const queue: RcvQueueRecord = {
       server: address.server,
       rcvId: created.rcvId,
       rcvAuthKey: rcvAuthKey,
@@ -579,6 +670,7 @@ export class Agent {
       // A router below v9 makes legacy queues whatever was asked: the handshake then uses KEY.
       senderCanSecure: mode === 'messaging' && created.queueMode === 'messaging',
     };
+    return { queue: queue, linkId: created.linkId };
   }
 
   private subscribe(conn: Conn): Promise<void> {

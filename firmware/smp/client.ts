@@ -105,6 +105,13 @@ export interface QueueLink {
   readonly userData: Uint8Array;
 }
 
+/** LNK (§7.2): a short link's queue sender ID and its two encrypted parts, as the router stores them. */
+export interface QueueLinkReply {
+  readonly senderId: Uint8Array;
+  readonly fixedData: Uint8Array;
+  readonly userData: Uint8Array;
+}
+
 export interface CreateQueueRequest {
   /** The recipient key pair; NEW carries the public key and is authorized by the private one. */
   readonly rcvAuthKey: AuthKeyPair;
@@ -563,6 +570,39 @@ export class SmpClient {
       key: senderKey,
       build: () => ({ type: 'SKEY', senderKey: pub }),
       onResponse: (msg) => expectOk(msg, 'SKEY'),
+    });
+  }
+
+  /**
+   * LKEY (§7.2): on a one-time invitation's short-link queue, installs `senderKey` as the sender
+   * key (the command is authorized by it, as SKEY) and answers with the encrypted link data.
+   *
+   * Retry: safe with the same key: the router secures a queue once and answers the same key again
+   * with the data (QueueStore secureQueue); a different key is AUTH.
+   */
+  secureGetLink(linkId: Uint8Array, senderKey: AuthKeyPair): Promise<QueueLinkReply> {
+    const bad = checkId(linkId, 'LKEY link ID') || checkKeyPair(senderKey, 'LKEY sender key');
+    if (bad !== null) return Promise.reject(bad);
+    const pub: PublicKey = { alg: senderKey.alg, raw: senderKey.publicKey };
+    return this.call<QueueLinkReply>({
+      type: 'LKEY',
+      entityId: copyBytes(linkId),
+      key: senderKey,
+      build: () => ({ type: 'LKEY', senderKey: pub }),
+      onResponse: (msg) => linkReplyOf(msg, 'LKEY'),
+    });
+  }
+
+  /** LGET (§7.2): a contact address's encrypted link data, unauthorized. Retry: safe; it changes nothing. */
+  getLink(linkId: Uint8Array): Promise<QueueLinkReply> {
+    const bad = checkId(linkId, 'LGET link ID');
+    if (bad !== null) return Promise.reject(bad);
+    return this.call<QueueLinkReply>({
+      type: 'LGET',
+      entityId: copyBytes(linkId),
+      key: null,
+      build: () => ({ type: 'LGET' }),
+      onResponse: (msg) => linkReplyOf(msg, 'LGET'),
     });
   }
 
@@ -1702,6 +1742,11 @@ function newCommand(v: number, req: CreateQueueRequest, basicAuth: string | null
     queueReqData: queueReqData,
     ntfCreds: v >= newNtfCredsSMPVersion ? req.ntfCreds : null,
   };
+}
+
+function linkReplyOf(msg: BrokerMsg, command: CommandType): QueueLinkReply {
+  if (msg.type !== 'LNK') throw unexpected(command, msg);
+  return { senderId: copyBytes(msg.senderId), fixedData: copyBytes(msg.fixedData), userData: copyBytes(msg.userData) };
 }
 
 function expectOk(msg: BrokerMsg, command: CommandType): void {

@@ -38,6 +38,8 @@ export function errorTextFor(name: string, code: string): string | null {
       return engineText(code);
     case 'AppError':
       return appText(code);
+    case 'ShortLinkError':
+      return shortLinkText(code);
     case 'ApplicationError':
       return code === 'already-registered' ? 'Internal error: the firmware image is built wrongly.' : null;
     case 'SmpBlockError':
@@ -136,6 +138,26 @@ function proxyText(code: string): string | null {
     case 'destination-refused':
     case 'destination-bad-response':
       return 'Private routing failed: the destination router refused the message.';
+    default:
+      return null;
+  }
+}
+
+function shortLinkText(code: string): string | null {
+  switch (code) {
+    case 'unknown-preset-host':
+      return "This short link names a router SimpleGo does not know. Ask for the full link.";
+    case 'link-gone':
+      return 'This link was already used or deleted. Ask your contact for a new one.';
+    case 'bad-decryption':
+    case 'hash-mismatch':
+    case 'bad-signature':
+      return 'This link does not match what its router holds. It may have been altered: do not use it.';
+    case 'malformed-data':
+    case 'wrong-queue':
+      return 'The router returned unusable data for this link. Ask for a new link.';
+    case 'unsupported-type':
+      return 'SimpleGo cannot join this kind of link (groups and channels are not supported).';
     default:
       return null;
   }
