@@ -19,7 +19,7 @@ export function securityCodeOf(adHash: Uint8Array): string {
 }
 
 /**
- * Decimal digits of a big-endian unsigned integer without BigInt (Espruino has none): repeated
+ * Decimal digits of a big-endian unsigned integer without arbitrary-precision integers (Espruino has none): repeated
  * division of a base-256 number by 100000, each remainder giving five digits.
  */
 export function decimalDigits(bytes: Uint8Array): string {

@@ -1,7 +1,7 @@
 /**
  * XXH64 with seed 0: the content checksum of zstd frames (RFC 8878 §3.1.1 keeps its low 32 bits).
  *
- * Espruino has no BigInt and no Math.imul, and its numbers are int32 or double, so every 64-bit
+ * Espruino has no arbitrary-precision integers and no Math.imul, and its numbers are int32 or double, so every 64-bit
  * value here is a pair of unsigned 32-bit halves and every product is built from 16-bit limbs
  * (every product and sum below stays under 2^53, so doubles hold them exactly, and the bitwise
  * operators then reduce them mod 2^32 as ECMAScript's ToInt32 and Espruino's int64 cast both do).
