@@ -11,10 +11,8 @@ import { decodeConnection, decodeContactRequest, encodeContactRequest } from '..
 import { EngineError } from '../../../firmware/agent/engine-errors';
 import { encodeChatMessage } from '../../../firmware/chat/app-message';
 import { SUPPORTED_CHAT_VRANGE } from '../../../firmware/chat/version';
-import type { SmpServerAddress } from '../../../firmware/smp/address';
 import { StoreType } from '../../../firmware/store/record-types';
-import { removeTempDirs, startTestRouter, type TestRouter } from '../../tools/router/helpers';
-import { crypto, Party, profile, random, removeAgentDirs } from './agent-helpers';
+import { crypto, Party, profile, random, useLocalRouter } from './agent-helpers';
 
 function idBytes(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex, 'hex'));
@@ -24,28 +22,10 @@ type RequestEvent = { type: 'contact-request'; connId: string; requestId: string
 
 describe('agent engine: contact addresses', function () {
   this.timeout(60000);
-  let r: TestRouter;
-  let routers: SmpServerAddress[];
-  const parties: Party[] = [];
+  const env = useLocalRouter();
 
-  function party(name: string, pq: boolean = true): Party {
-    const p = new Party(name, routers, { pq: pq });
-    parties.push(p);
-    return p;
-  }
+  const party = (name: string, pq: boolean = true): Party => env.party(name, { pq: pq });
 
-  before(async () => {
-    r = await startTestRouter({ sync: false });
-    routers = [{ server: r.server, basicAuth: null }];
-  });
-  afterEach(() => {
-    while (parties.length > 0) (parties.pop() as Party).close();
-  });
-  after(async () => {
-    await r.stop();
-    removeTempDirs();
-    removeAgentDirs();
-  });
 
   function requests(p: Party): RequestEvent[] {
     return p.events.filter((e) => e.type === 'contact-request') as RequestEvent[];

@@ -19,6 +19,7 @@ import { SmpClientPool } from '../../../firmware/smp/client-pool';
 import { connectSmpTransport } from '../../../firmware/smp/transport';
 import { MIN_ITERATIONS } from '../../../firmware/store/keyring';
 import { Store } from '../../../firmware/store/store';
+import { removeTempDirs, startTestRouter, type TestRouter } from '../../tools/router/helpers';
 
 export const random = createNodeRandom();
 export const crypto = createNodeCrypto(random);
@@ -155,4 +156,45 @@ export async function connect(a: Party, b: Party): Promise<{ aConn: string; bCon
   await a.waitFor((es) => es.some((e) => e.type === 'connected' && e.connId === inv.connId), 'connected');
   await b.waitFor((es) => es.some((e) => e.type === 'connected' && e.connId === bConn), 'connected');
   return { aConn: inv.connId, bConn: bConn };
+}
+
+/** What a describe block gets from useLocalRouter. */
+export interface LocalRouterEnv {
+  /** The router's address, as an agent's router list (valid once the before hook has run). */
+  routers(): SmpServerAddress[];
+  /** A new party on that router, closed after the current test. */
+  party(name: string, extra?: Partial<AgentOptions>): Party;
+  /** Closes `p` after the current test (for parties made with `new Party`). */
+  track(p: Party): Party;
+}
+
+/**
+ * Registers the mocha hooks most agent tests share: one local router (tools/router, real TLS, no
+ * fsync) for the describe block, parties closed after each test, temporary stores removed at the end.
+ */
+export function useLocalRouter(): LocalRouterEnv {
+  let router: TestRouter | null = null;
+  let list: SmpServerAddress[] = [];
+  const parties: Party[] = [];
+  before(async () => {
+    router = await startTestRouter({ sync: false });
+    list = [{ server: router.server, basicAuth: null }];
+  });
+  afterEach(() => {
+    while (parties.length > 0) (parties.pop() as Party).close();
+  });
+  after(async () => {
+    if (router !== null) await router.stop();
+    removeTempDirs();
+    removeAgentDirs();
+  });
+  const track = (p: Party): Party => {
+    parties.push(p);
+    return p;
+  };
+  return {
+    routers: () => list,
+    party: (name: string, extra: Partial<AgentOptions> = {}) => track(new Party(name, list, extra)),
+    track,
+  };
 }

@@ -8,10 +8,8 @@ import assert from 'node:assert/strict';
 import { parseConnectionLink, renderConnectionLink } from '../../../firmware/agent/connection-link';
 import { decodeConnection, encodeConnection } from '../../../firmware/agent/connection-store';
 import { EngineError } from '../../../firmware/agent/engine-errors';
-import type { SmpServerAddress } from '../../../firmware/smp/address';
 import { StoreType } from '../../../firmware/store/record-types';
-import { removeTempDirs, startTestRouter, type TestRouter } from '../../tools/router/helpers';
-import { Party, profile, removeAgentDirs } from './agent-helpers';
+import { Party, profile, useLocalRouter } from './agent-helpers';
 
 function idBytes(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex, 'hex'));
@@ -19,28 +17,10 @@ function idBytes(hex: string): Uint8Array {
 
 describe('agent engine: legacy handshake (KEY + HELLO)', function () {
   this.timeout(60000);
-  let r: TestRouter;
-  let routers: SmpServerAddress[];
-  const parties: Party[] = [];
+  const env = useLocalRouter();
 
-  function party(name: string, legacy: boolean, pq: boolean = true): Party {
-    const p = new Party(name, routers, { legacyQueues: legacy, pq: pq });
-    parties.push(p);
-    return p;
-  }
+  const party = (name: string, legacy: boolean, pq: boolean = true): Party => env.party(name, { legacyQueues: legacy, pq: pq });
 
-  before(async () => {
-    r = await startTestRouter({ sync: false });
-    routers = [{ server: r.server, basicAuth: null }];
-  });
-  afterEach(() => {
-    while (parties.length > 0) (parties.pop() as Party).close();
-  });
-  after(async () => {
-    await r.stop();
-    removeTempDirs();
-    removeAgentDirs();
-  });
 
   function record(p: Party, connId: string) {
     return decodeConnection(p.store.get(StoreType.Connection, idBytes(connId)) as Uint8Array);

@@ -6,12 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { decodeConnection, decodeOutboxEntry } from '../../../firmware/agent/connection-store';
-import type { SmpServerAddress } from '../../../firmware/smp/address';
 import { createNodeStorage } from '../../../hal/node/storage';
 import { StoreType } from '../../../firmware/store/record-types';
 import { Store } from '../../../firmware/store/store';
-import { removeTempDirs, startTestRouter, type TestRouter } from '../../tools/router/helpers';
-import { clock, connect, crypto, newPool, Party, random, removeAgentDirs } from './agent-helpers';
+import { clock, connect, crypto, newPool, Party, random, useLocalRouter } from './agent-helpers';
 
 function idBytes(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex, 'hex'));
@@ -34,27 +32,14 @@ function sleep(ms: number): Promise<void> {
 
 describe('agent engine durability', function () {
   this.timeout(60000);
-  let r: TestRouter;
-  let routers: SmpServerAddress[];
-  const parties: Party[] = [];
+  const env = useLocalRouter();
 
-  before(async () => {
-    r = await startTestRouter({ sync: false });
-    routers = [{ server: r.server, basicAuth: null }];
-  });
-  afterEach(() => {
-    while (parties.length > 0) (parties.pop() as Party).close();
-  });
-  after(async () => {
-    await r.stop();
-    removeTempDirs();
-    removeAgentDirs();
-  });
 
   async function pair(): Promise<{ alice: Party; bob: Party; aConn: string; bConn: string }> {
-    const alice = new Party('alice', routers);
-    const bob = new Party('bob', routers);
-    parties.push(alice, bob);
+    const alice = new Party('alice', env.routers());
+    const bob = new Party('bob', env.routers());
+    env.track(alice);
+    env.track(bob);
     await alice.agent.start();
     await bob.agent.start();
     const ids = await connect(alice, bob);

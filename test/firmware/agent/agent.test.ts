@@ -9,10 +9,8 @@ import { decodeConnection } from '../../../firmware/agent/connection-store';
 import { EngineError } from '../../../firmware/agent/engine-errors';
 import { LinkError } from '../../../firmware/agent/link-errors';
 import { Ratchet } from '../../../firmware/agent/ratchet';
-import type { SmpServerAddress } from '../../../firmware/smp/address';
 import { StoreType } from '../../../firmware/store/record-types';
-import { removeTempDirs, startTestRouter, type TestRouter } from '../../tools/router/helpers';
-import { connect, crypto, Party, profile, removeAgentDirs } from './agent-helpers';
+import { connect, crypto, Party, profile, useLocalRouter } from './agent-helpers';
 
 function idBytes(hex: string): Uint8Array {
   return new Uint8Array(Buffer.from(hex, 'hex'));
@@ -20,28 +18,10 @@ function idBytes(hex: string): Uint8Array {
 
 describe('agent engine', function () {
   this.timeout(60000);
-  let r: TestRouter;
-  let routers: SmpServerAddress[];
-  const parties: Party[] = [];
+  const env = useLocalRouter();
 
-  function party(name: string): Party {
-    const p = new Party(name, routers);
-    parties.push(p);
-    return p;
-  }
+  const party = (name: string): Party => env.party(name);
 
-  before(async () => {
-    r = await startTestRouter({ sync: false });
-    routers = [{ server: r.server, basicAuth: null }];
-  });
-  afterEach(() => {
-    while (parties.length > 0) (parties.pop() as Party).close();
-  });
-  after(async () => {
-    await r.stop();
-    removeTempDirs();
-    removeAgentDirs();
-  });
 
   it('connects through an invitation (PQ on): both sides see the other profile, messages and receipts flow both ways', async () => {
     const alice = party('alice');
@@ -120,9 +100,10 @@ describe('agent engine', function () {
   });
 
   it('works without PQ too (pq: false on both sides)', async () => {
-    const alice = new Party('alice', routers, { pq: false });
-    const bob = new Party('bob', routers, { pq: false });
-    parties.push(alice, bob);
+    const alice = new Party('alice', env.routers(), { pq: false });
+    const bob = new Party('bob', env.routers(), { pq: false });
+    env.track(alice);
+    env.track(bob);
     await alice.agent.start();
     await bob.agent.start();
     const { aConn, bConn } = await connect(alice, bob);

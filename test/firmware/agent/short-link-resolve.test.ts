@@ -18,10 +18,9 @@ import {
 import { SUPPORTED_AGENT_VRANGE, SUPPORTED_E2E_VRANGE, SUPPORTED_SMP_CLIENT_VRANGE } from '../../../firmware/agent/versions';
 import { generateInitiatorParams } from '../../../firmware/agent/x3dh';
 import { sbEncrypt } from '../../../firmware/crypto/box';
-import type { SmpServer, SmpServerAddress } from '../../../firmware/smp/address';
+import type { SmpServer } from '../../../firmware/smp/address';
 import { shortLinkPresetServers } from '../../../firmware/smp/presets';
-import { removeTempDirs, startTestRouter, type TestRouter } from '../../tools/router/helpers';
-import { crypto, Party, profile, random, removeAgentDirs } from './agent-helpers';
+import { crypto, Party, profile, random, useLocalRouter } from './agent-helpers';
 
 const SERVER: SmpServer = { hosts: [{ kind: 'domain', host: 'smp.example.net' }] as SmpServer['hosts'], port: 5223, keyHash: new Uint8Array(32).fill(7) };
 
@@ -146,28 +145,10 @@ function rawBox(key: Uint8Array, nonce: Uint8Array, padded: Uint8Array): Uint8Ar
 
 describe('short links: end to end through the router', function () {
   this.timeout(60000);
-  let r: TestRouter;
-  let routers: SmpServerAddress[];
-  const parties: Party[] = [];
+  const env = useLocalRouter();
 
-  function party(name: string): Party {
-    const p = new Party(name, routers);
-    parties.push(p);
-    return p;
-  }
+  const party = (name: string): Party => env.party(name);
 
-  before(async () => {
-    r = await startTestRouter({ sync: false });
-    routers = [{ server: r.server, basicAuth: null }];
-  });
-  afterEach(() => {
-    while (parties.length > 0) (parties.pop() as Party).close();
-  });
-  after(async () => {
-    await r.stop();
-    removeTempDirs();
-    removeAgentDirs();
-  });
 
   it('a short invitation made by one agent is joined by the other: both connect and messages flow', async () => {
     const alice = party('alice');
